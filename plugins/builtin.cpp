@@ -1,0 +1,16 @@
+// The one list of built-in detectors. Each is reached through the same entry-point type an
+// external plugin exports (triage_plugin_entry_fn), so the shipped detectors prove the ABI.
+#include "builtin.hpp"
+
+extern "C" const triage_plugin* triage_builtin_hash_entry(uint32_t host_api_version);
+
+namespace triage::plugins {
+
+std::span<const BuiltinEntry> builtin_entries() {
+    static const BuiltinEntry entries[] = {
+        {"hash", &triage_builtin_hash_entry},
+    };
+    return entries;
+}
+
+}  // namespace triage::plugins

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs everything triage needs to build, run and test on Debian 12 (run as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends \
+  build-essential cmake pkg-config git ca-certificates \
+  libtsk-dev libewf-dev libyara-dev libssl-dev libsqlite3-dev \
+  libcli11-dev nlohmann-json3-dev libfmt-dev catch2 \
+  sleuthkit ewf-tools yara sqlite3 hashdeep \
+  e2fsprogs dosfstools mtools ntfs-3g unzip gzip xxd python3

@@ -1,0 +1,15 @@
+#include "evidence/image.hpp"
+#include "export/export_file.hpp"
+
+#include <catch2/catch.hpp>
+
+TEST_CASE("safe export names never escape the folder") {
+    using triage::exporter::safe_file_name;
+    CHECK(safe_file_name("../../etc/passwd") == "_.._.._etc_passwd");
+    CHECK(safe_file_name("..") == "_..");
+    CHECK(safe_file_name(".") == "_.");
+    CHECK(safe_file_name("") == "_");
+    CHECK(safe_file_name("/abs/path") == "_abs_path");
+    CHECK(safe_file_name("a\nb\x01") == "a_b_");
+    CHECK(safe_file_name(std::string(4000, 'x')).size() == 200);
+}

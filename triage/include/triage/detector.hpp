@@ -1,0 +1,99 @@
+// Header-only C++ helper over the C detector ABI: a detector is one class deriving from
+// triage::sdk::Detector; triage::sdk::describe<T>() builds the C descriptor whose callbacks
+// catch every exception, so nothing throws across the ABI.
+#ifndef TRIAGE_DETECTOR_HPP
+#define TRIAGE_DETECTOR_HPP
+
+#include <triage/detector_abi.h>
+
+#include <cstdint>
+#include <exception>
+#include <string>
+
+namespace triage::sdk {
+
+class Detector {
+public:
+    Detector(const triage_host_api* api, triage_host* host) : api_(api), host_(host) {}
+    virtual ~Detector() = default;
+    Detector(const Detector&) = delete;
+    Detector& operator=(const Detector&) = delete;
+
+    virtual void begin(const triage_object_info& /*object*/) {}
+    virtual void block(const uint8_t* /*data*/, size_t /*length*/, uint64_t /*offset*/) {}
+    virtual void end() {}
+
+    std::string error;  // set by the wrappers when a callback throws
+
+protected:
+    void log(int level, const std::string& message) const { api_->log(host_, level, message.c_str()); }
+    void emit_hash(const char* algorithm, const std::string& hex) const {
+        api_->emit_hash(host_, algorithm, hex.c_str());
+    }
+    void emit_finding(const triage_finding& finding) const { api_->emit_finding(host_, &finding); }
+    std::string option(const char* key, const std::string& fallback = {}) const {
+        const char* v = api_->get_option(host_, key);
+        return v ? std::string(v) : fallback;
+    }
+    bool cancelled() const { return api_->is_cancelled(host_) != 0; }
+
+private:
+    const triage_host_api* api_;
+    triage_host* host_;
+};
+
+namespace detail {
+template <class T>
+int guarded(void* instance, auto&& call) {
+    auto* d = static_cast<T*>(instance);
+    try {
+        call(*d);
+        return TRIAGE_OK;
+    } catch (const std::exception& e) {
+        d->error = e.what();
+    } catch (...) {
+        d->error = "unknown exception";
+    }
+    return TRIAGE_ERROR;
+}
+}  // namespace detail
+
+// Fills a triage_detector for class T. T needs a constructor (const triage_host_api*, triage_host*).
+template <class T>
+constexpr triage_detector describe(const char* name, const char* version, const char* author,
+                                   const char* description, uint32_t wants,
+                                   const triage_option_desc* options = nullptr, size_t option_count = 0) {
+    triage_detector d{};
+    d.struct_size = sizeof(triage_detector);
+    d.name = name;
+    d.version = version;
+    d.author = author;
+    d.description = description;
+    d.wants = wants;
+    d.options = options;
+    d.option_count = option_count;
+    d.create = [](const triage_host_api* api, triage_host* host) -> void* {
+        try {
+            return new T(api, host);
+        } catch (...) {
+            return nullptr;
+        }
+    };
+    d.destroy = [](void* instance) { delete static_cast<T*>(instance); };
+    d.object_begin = [](void* instance, const triage_object_info* object) {
+        return detail::guarded<T>(instance, [&](T& t) {
+            t.error.clear();
+            t.begin(*object);
+        });
+    };
+    d.object_block = [](void* instance, const uint8_t* data, size_t length, uint64_t offset) {
+        return detail::guarded<T>(instance, [&](T& t) { t.block(data, length, offset); });
+    };
+    d.object_end = [](void* instance) { return detail::guarded<T>(instance, [](T& t) { t.end(); }); };
+    d.last_error = [](void* instance) -> const char* { return static_cast<T*>(instance)->error.c_str(); };
+    return d;
+}
+
+}  // namespace triage::sdk
+
+#endif  // TRIAGE_DETECTOR_HPP

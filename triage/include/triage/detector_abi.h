@@ -1,0 +1,136 @@
+/*
+ * triage detector ABI: the one interface between the scan engine and every detector,
+ * built-in or loaded from a shared object. Plain C: no C++ types cross it, nothing throws
+ * across it. Versioning rules:
+ *   - TRIAGE_HOST_API_VERSION grows when functions are appended to triage_host_api;
+ *     existing members never move or change. A plugin states the lowest version it needs
+ *     in triage_plugin.min_host_api; the host refuses plugins that need a newer one.
+ *   - Every struct starts with struct_size so that either side can tell which members
+ *     the other knows about.
+ * A plugin exports one symbol, TRIAGE_PLUGIN_ENTRY_SYMBOL, of type triage_plugin_entry_fn.
+ * Built-in detectors are registered through the very same function type (plugins/builtin.c*).
+ */
+#ifndef TRIAGE_DETECTOR_ABI_H
+#define TRIAGE_DETECTOR_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TRIAGE_HOST_API_VERSION 1u
+#define TRIAGE_PLUGIN_ENTRY_SYMBOL "triage_plugin_entry"
+
+/* Return codes of detector callbacks and host functions. */
+#define TRIAGE_OK 0
+#define TRIAGE_ERROR (-1)
+#define TRIAGE_CANCELLED (-2)
+
+/* What a detector wants to see (bit flags in triage_detector.wants). */
+#define TRIAGE_WANT_BLOCKS 0x1u     /* every object's content, streamed in blocks */
+#define TRIAGE_WANT_UNALLOC 0x2u    /* unallocated byte ranges (carvers) */
+#define TRIAGE_WANT_METADATA 0x4u   /* only metadata and hashes, after the content pass */
+
+/* Kinds of object handed to detectors. */
+#define TRIAGE_OBJECT_FILE 0        /* a file's default data stream */
+#define TRIAGE_OBJECT_STREAM 1      /* an alternate data stream (NTFS ADS) */
+#define TRIAGE_OBJECT_UNALLOC 2     /* an unallocated or unpartitioned byte range */
+#define TRIAGE_OBJECT_CHILD 3       /* carved or extracted bytes */
+
+/* Log levels. */
+#define TRIAGE_LOG_DEBUG 0
+#define TRIAGE_LOG_INFO 1
+#define TRIAGE_LOG_WARNING 2
+#define TRIAGE_LOG_ERROR 3
+
+/* Opaque host context: identifies the worker and current object inside the host. */
+typedef struct triage_host triage_host;
+
+/* The object a detector is about to see. Strings are UTF-8 and valid until object_end. */
+typedef struct triage_object_info {
+    uint32_t struct_size;
+    int32_t kind;              /* TRIAGE_OBJECT_* */
+    int64_t object_id;         /* file_id in the index, or -1 for unallocated ranges */
+    const char* path;          /* forensic path, e.g. "/Users/a.txt" or "vol2/unalloc@0x1f000" */
+    const char* name;          /* last path element */
+    uint64_t size;             /* bytes that will be streamed (declared size) */
+    int32_t allocated;         /* 1 allocated, 0 deleted or unallocated */
+    uint64_t image_offset;     /* byte offset in the image for unallocated ranges, else 0 */
+} triage_object_info;
+
+/* A finding. Strings may be NULL where not applicable; the host copies everything. */
+typedef struct triage_finding {
+    uint32_t struct_size;
+    const char* kind;          /* "hash", "yara", "hashset", "pattern", ... */
+    const char* rule;          /* rule, set or pattern name */
+    const char* category;
+    int32_t severity;          /* 0 info .. 10 critical */
+    int64_t offset;            /* object offset (or image offset for unallocated), -1 none */
+    int64_t length;            /* -1 when not applicable */
+    const char* detail;        /* free text or JSON */
+} triage_finding;
+
+/* Functions the host hands to detectors. Append-only: new members go at the end. */
+typedef struct triage_host_api {
+    uint32_t struct_size;
+    uint32_t api_version;
+    void (*log)(triage_host* host, int level, const char* message);
+    int (*emit_finding)(triage_host* host, const triage_finding* finding);
+    /* Record a content hash of the current object, e.g. ("sha256", "ab12..."). */
+    int (*emit_hash)(triage_host* host, const char* algorithm, const char* hex_value);
+    /* Bytes derived from the current object (carved, extracted) that re-enter the scan as a
+     * child object named by relative_path under the current object's path. */
+    int (*emit_child)(triage_host* host, const char* relative_path, const uint8_t* data,
+                      size_t length, int64_t parent_offset);
+    /* Value of this detector's option KEY as text (the default when not set), or NULL. */
+    const char* (*get_option)(triage_host* host, const char* key);
+    /* Non-zero when the scan is being cancelled or this object's time budget is spent. */
+    int (*is_cancelled)(triage_host* host);
+} triage_host_api;
+
+/* An option a detector takes. type is "string", "int", "bool" or "size". */
+typedef struct triage_option_desc {
+    const char* key;
+    const char* type;
+    const char* default_value;
+    const char* help;
+} triage_option_desc;
+
+/* One detector. Each scan worker gets its own instance (create), so a detector never needs
+ * locks or global state. Callbacks return TRIAGE_OK or TRIAGE_ERROR; on error the host calls
+ * last_error (if set) for a message, records it and skips the detector for that object. */
+typedef struct triage_detector {
+    uint32_t struct_size;
+    const char* name;
+    const char* version;
+    const char* author;
+    const char* description;
+    uint32_t wants;                        /* TRIAGE_WANT_* */
+    const triage_option_desc* options;     /* may be NULL */
+    size_t option_count;
+    void* (*create)(const triage_host_api* api, triage_host* host);
+    void (*destroy)(void* instance);
+    int (*object_begin)(void* instance, const triage_object_info* object);
+    int (*object_block)(void* instance, const uint8_t* data, size_t length, uint64_t offset);
+    int (*object_end)(void* instance);
+    const char* (*last_error)(void* instance);   /* may be NULL */
+} triage_detector;
+
+/* What a plugin file (or a built-in module) offers. */
+typedef struct triage_plugin {
+    uint32_t struct_size;
+    uint32_t min_host_api;                 /* lowest TRIAGE_HOST_API_VERSION it needs */
+    const triage_detector* const* detectors;
+    size_t detector_count;
+} triage_plugin;
+
+/* The single entry point. host_api_version is the host's TRIAGE_HOST_API_VERSION. */
+typedef const triage_plugin* (*triage_plugin_entry_fn)(uint32_t host_api_version);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRIAGE_DETECTOR_ABI_H */

@@ -1,0 +1,726 @@
+#include "engine/scan.hpp"
+
+#include "engine/bounded_queue.hpp"
+#include "evidence/image.hpp"
+#include "evidence/image_hash.hpp"
+#include "index/case_index.hpp"
+#include "index/writer.hpp"
+#include "layout/layout.hpp"
+#include "util/text.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace triage::engine {
+
+std::atomic<bool> g_cancel{false};
+
+namespace {
+
+struct FindingRec {
+    std::string detector, version, kind, rule, category, detail;
+    std::optional<int64_t> severity, offset, length;
+};
+
+struct ErrorRec {
+    std::string detector, message;
+};
+
+struct ObjectResult {
+    std::vector<std::pair<std::string, std::string>> hashes;
+    std::vector<FindingRec> findings;
+    std::vector<ErrorRec> errors;
+};
+
+// Everything the index needs about one listing row.
+struct FileRow {
+    int64_t file_id = 0, evidence_id = 0, fs_id = 0;
+    layout::FileEntry e;
+    std::string content = "none";
+    std::string location;   // for error rows
+};
+
+struct Block {
+    std::vector<uint8_t> data;
+    uint64_t offset = 0;
+};
+
+struct Job {
+    FileRow row;
+    BoundedQueue<Block> blocks{4};
+    bool read_ok = true;       // written by the reader before blocks.close()
+    std::string read_error;
+    uint64_t bytes_read = 0;
+};
+
+void insert_file(index::Db& db, const FileRow& r, const ObjectResult* res) {
+    const auto& e = r.e;
+    auto& st = db.cached(
+        "INSERT OR IGNORE INTO files(file_id, evidence_id, fs_id, path, name, stream, meta_addr, meta_seq, attr_type, "
+        "attr_id, name_type, meta_type, allocated, realloc, virtual, size, mode, uid, gid, mtime, atime, ctime, crtime, "
+        "content) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    st.bind(1, r.file_id).bind(2, r.evidence_id).bind(3, r.fs_id).bind(4, e.path).bind(5, e.name);
+    if (e.stream.empty())
+        st.bind_null(6);
+    else
+        st.bind(6, e.stream);
+    st.bind(7, static_cast<int64_t>(e.meta_addr)).bind(8, static_cast<int64_t>(e.meta_seq));
+    st.bind(9, static_cast<int64_t>(e.attr_type)).bind(10, static_cast<int64_t>(e.attr_id));
+    st.bind(11, std::string(1, e.name_type)).bind(12, std::string(1, e.meta_type));
+    st.bind(13, e.allocated ? 1 : 0).bind(14, e.realloc ? 1 : 0).bind(15, e.is_virtual ? 1 : 0);
+    st.bind(16, e.size).bind(17, e.mode).bind(18, e.uid).bind(19, e.gid);
+    st.bind(20, e.mtime).bind(21, e.atime).bind(22, e.ctime).bind(23, e.crtime).bind(24, r.content);
+    st.run();
+    if (db.changes() == 0 || !res) return;  // already indexed (resumed scan or a name listed twice)
+    auto& hs = db.cached("INSERT OR REPLACE INTO hashes(file_id, algorithm, value) VALUES (?,?,?)");
+    for (const auto& [alg, val] : res->hashes) hs.bind(1, r.file_id).bind(2, alg).bind(3, val).run();
+    auto& fs_ = db.cached(
+        "INSERT INTO findings(file_id, evidence_id, detector, detector_version, kind, rule, category, severity, offset, "
+        "length, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    for (const auto& f : res->findings)
+        fs_.bind(1, r.file_id)
+            .bind(2, r.evidence_id)
+            .bind(3, f.detector)
+            .bind(4, f.version)
+            .bind(5, f.kind)
+            .bind(6, f.rule)
+            .bind(7, f.category)
+            .bind(8, f.severity)
+            .bind(9, f.offset)
+            .bind(10, f.length)
+            .bind(11, f.detail)
+            .run();
+}
+
+void insert_error(index::Db& db, std::optional<int64_t> evidence_id, const std::string& location,
+                  const std::string& detector, std::optional<int64_t> file_id, const std::string& message) {
+    db.cached("INSERT OR IGNORE INTO errors(evidence_id, location, detector, file_id, message, time) VALUES (?,?,?,?,?,?)")
+        .bind(1, evidence_id)
+        .bind(2, location)
+        .bind(3, detector.empty() ? nullptr : detector.c_str())
+        .bind(4, file_id)
+        .bind(5, message)
+        .bind(6, util::now_iso_utc())
+        .run();
+}
+
+struct Progress {
+    std::atomic<uint64_t> image_bytes{0};
+    std::atomic<uint64_t> content_bytes{0};
+    std::atomic<uint64_t> files{0};
+    uint64_t image_size = 0;
+    std::string label;
+};
+
+}  // namespace
+}  // namespace triage::engine
+
+// The host context a detector instance gets; defined here, opaque to plugins.
+struct triage_host {
+    const triage::engine::LoadedDetector* det = nullptr;
+    triage::engine::ObjectResult* result = nullptr;  // the worker's current object
+    std::string option_buf;
+};
+
+namespace triage::engine {
+namespace {
+
+void host_log(triage_host* h, int level, const char* message) {
+    if (level < TRIAGE_LOG_WARNING || !message) return;
+    static std::mutex mu;
+    std::lock_guard lock(mu);
+    std::cerr << "\n[" << h->det->desc->name << "] " << (level >= TRIAGE_LOG_ERROR ? "error: " : "warning: ") << message
+              << "\n";
+}
+
+int host_emit_finding(triage_host* h, const triage_finding* f) {
+    if (!f || !h->result || !f->kind) return TRIAGE_ERROR;
+    FindingRec r;
+    r.detector = h->det->desc->name;
+    r.version = h->det->desc->version;
+    r.kind = f->kind;
+    r.rule = f->rule ? f->rule : "";
+    r.category = f->category ? f->category : "";
+    r.detail = f->detail ? f->detail : "";
+    r.severity = f->severity;
+    if (f->offset >= 0) r.offset = f->offset;
+    if (f->length >= 0) r.length = f->length;
+    h->result->findings.push_back(std::move(r));
+    return TRIAGE_OK;
+}
+
+int host_emit_hash(triage_host* h, const char* alg, const char* hex) {
+    if (!alg || !hex || !h->result) return TRIAGE_ERROR;
+    std::string a(alg);
+    for (auto& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    h->result->hashes.emplace_back(a, hex);
+    return TRIAGE_OK;
+}
+
+int host_emit_child(triage_host* h, const char*, const uint8_t*, size_t, int64_t) {
+    if (h->result)
+        h->result->errors.push_back({h->det->desc->name, "emit_child: child objects are not accepted by this host yet"});
+    return TRIAGE_ERROR;
+}
+
+const char* host_get_option(triage_host* h, const char* key) {
+    if (!key) return nullptr;
+    auto it = h->det->options.find(key);
+    if (it != h->det->options.end()) {
+        h->option_buf = it->second;
+        return h->option_buf.c_str();
+    }
+    for (size_t i = 0; i < h->det->desc->option_count; ++i)
+        if (std::string(key) == h->det->desc->options[i].key) return h->det->desc->options[i].default_value;
+    return nullptr;
+}
+
+int host_is_cancelled(triage_host*) { return g_cancel.load(std::memory_order_relaxed) ? 1 : 0; }
+
+const triage_host_api kHostApi{sizeof(triage_host_api), TRIAGE_HOST_API_VERSION, host_log, host_emit_finding,
+                               host_emit_hash,          host_emit_child,         host_get_option, host_is_cancelled};
+
+// One worker thread: its own instance of every enabled detector.
+class Worker {
+public:
+    Worker(const std::vector<const LoadedDetector*>& dets) {
+        slots_.reserve(dets.size());
+        for (const auto* d : dets) {
+            auto host = std::make_unique<triage_host>();
+            host->det = d;
+            host->result = &current_;
+            void* inst = d->desc->create(&kHostApi, host.get());
+            slots_.push_back({d, std::move(host), inst});
+        }
+    }
+    ~Worker() {
+        for (auto& s : slots_)
+            if (s.instance) s.det->desc->destroy(s.instance);
+    }
+
+    // Runs every detector over the job's blocks; returns the object's results.
+    ObjectResult process(Job& job) {
+        current_ = ObjectResult{};
+        const auto& e = job.row.e;
+        triage_object_info info{};
+        info.struct_size = sizeof info;
+        info.kind = e.stream.empty() ? TRIAGE_OBJECT_FILE : TRIAGE_OBJECT_STREAM;
+        info.object_id = job.row.file_id;
+        info.path = e.path.c_str();
+        info.name = e.name.c_str();
+        info.size = e.size ? static_cast<uint64_t>(*e.size) : 0;
+        info.allocated = e.allocated ? 1 : 0;
+        std::vector<char> active(slots_.size(), 0);
+        for (size_t i = 0; i < slots_.size(); ++i) {
+            auto& s = slots_[i];
+            if (!s.instance) {
+                current_.errors.push_back({s.det->desc->name, "detector could not be created"});
+                continue;
+            }
+            if (!(s.det->desc->wants & TRIAGE_WANT_BLOCKS)) continue;
+            active[i] = call(s, s.det->desc->object_begin(s.instance, &info), "object_begin");
+        }
+        while (auto b = job.blocks.pop()) {
+            for (size_t i = 0; i < slots_.size(); ++i)
+                if (active[i])
+                    active[i] = call(slots_[i],
+                                     slots_[i].det->desc->object_block(slots_[i].instance, b->data.data(), b->data.size(),
+                                                                       b->offset),
+                                     "object_block");
+        }
+        for (size_t i = 0; i < slots_.size(); ++i)
+            if (active[i]) call(slots_[i], slots_[i].det->desc->object_end(slots_[i].instance), "object_end");
+        return std::move(current_);
+    }
+
+private:
+    struct Slot {
+        const LoadedDetector* det;
+        std::unique_ptr<triage_host> host;
+        void* instance;
+    };
+    char call(Slot& s, int rc, const char* phase) {
+        if (rc == TRIAGE_OK) return 1;
+        std::string msg = std::string(phase) + " failed";
+        if (s.det->desc->last_error) {
+            const char* m = s.det->desc->last_error(s.instance);
+            if (m && *m) msg += ": " + std::string(m);
+        }
+        current_.errors.push_back({s.det->desc->name, msg});
+        // Whatever this detector emitted for the object is no longer trustworthy.
+        std::erase_if(current_.findings, [&](const FindingRec& f) { return f.detector == s.det->desc->name; });
+        if (std::string(s.det->desc->name) == "hash") current_.hashes.clear();
+        return 0;
+    }
+    std::vector<Slot> slots_;
+    ObjectResult current_;
+};
+
+std::string fingerprint(evidence::Image& img) {
+    // Size plus three 1 MiB samples: cheap, path-independent identity of an evidence item.
+    std::string buf = std::to_string(img.size()) + "|" + img.format() + "|";
+    const uint64_t chunk = 1 << 20;
+    for (uint64_t off : {uint64_t{0}, img.size() / 2, img.size() > chunk ? img.size() - chunk : 0}) {
+        std::string part(chunk, '\0');
+        int64_t n = img.read(off, part.data(), part.size());
+        part.resize(n > 0 ? static_cast<size_t>(n) : 0);
+        buf += util::sha256_hex(part);
+    }
+    return util::sha256_hex(buf);
+}
+
+class EvidenceScan final : public layout::LayoutSink {
+public:
+    EvidenceScan(index::CaseIndex& idx, index::IndexWriter& writer, evidence::Image& img, int64_t evidence_id,
+                 const std::string& label, const std::vector<const LoadedDetector*>& dets, unsigned jobs,
+                 Progress& progress, bool resume)
+        : idx_(idx), writer_(writer), img_(img), evidence_id_(evidence_id), label_(label), progress_(progress),
+          resume_(resume), jobs_(jobs * 2) {
+        next_file_id_ = index::query_int(idx_.db(), "SELECT max(file_id) FROM files", 0) + 1;
+        next_fs_id_ = index::query_int(idx_.db(), "SELECT max(fs_id) FROM filesystems", 0) + 1;
+        for (unsigned i = 0; i < jobs; ++i) workers_.emplace_back([this, &dets] { worker_main(dets); });
+    }
+    ~EvidenceScan() override { finish_workers(); }
+
+    void finish_workers() {
+        jobs_.close();
+        for (auto& t : workers_)
+            if (t.joinable()) t.join();
+    }
+
+    void volume(const layout::VolumeInfo& v) override {
+        int64_t ev = evidence_id_;
+        writer_.post([ev, v](index::Db& db) {
+            db.cached("INSERT OR IGNORE INTO volumes(evidence_id, vs_type, slot, start_offset, length, description, kind) "
+                      "VALUES (?,?,?,?,?,?,?)")
+                .bind(1, ev)
+                .bind(2, v.vs_type)
+                .bind(3, v.slot)
+                .bind(4, v.start)
+                .bind(5, v.length)
+                .bind(6, v.description)
+                .bind(7, v.kind)
+                .run();
+        });
+    }
+
+    bool filesystem_begin(const layout::FsInfo& f) override {
+        existing_keys_.clear();
+        index::Stmt s = idx_.db().prepare("SELECT fs_id, status FROM filesystems WHERE evidence_id=? AND offset=?");
+        s.bind(1, evidence_id_).bind(2, f.offset);
+        if (s.step()) {
+            fs_id_ = s.col_int(0);
+            if (s.col_text(1) == "complete") return false;
+            index::Stmt k = idx_.db().prepare("SELECT path, meta_addr, attr_type, attr_id FROM files WHERE fs_id=?");
+            k.bind(1, fs_id_);
+            while (k.step())
+                existing_keys_.insert(key(k.col_text(0), static_cast<uint64_t>(k.col_int(1)),
+                                          static_cast<uint32_t>(k.col_int(2)), static_cast<uint16_t>(k.col_int(3))));
+            return true;
+        }
+        fs_id_ = next_fs_id_++;
+        int64_t ev = evidence_id_, id = fs_id_;
+        writer_.post([ev, id, f](index::Db& db) {
+            db.cached("INSERT INTO filesystems(fs_id, evidence_id, volume_id, offset, fs_type, block_size, block_count) "
+                      "VALUES (?, ?, (SELECT volume_id FROM volumes WHERE evidence_id=? AND slot=?), ?, ?, ?, ?)")
+                .bind(1, id)
+                .bind(2, ev)
+                .bind(3, ev)
+                .bind(4, f.slot)
+                .bind(5, f.offset)
+                .bind(6, f.fs_type)
+                .bind(7, f.block_size)
+                .bind(8, f.block_count)
+                .run();
+        });
+        return true;
+    }
+
+    // Called from inside TSK's walk: nothing may throw through it, so a failure (the index
+    // writer stopped, out of memory) stops the walk and is reported afterwards.
+    void file(const layout::FsInfo& f, const layout::FileEntry& e, const layout::ContentReader& content) override {
+        try {
+            file_impl(f, e, content);
+        } catch (const std::exception& ex) {
+            if (fatal_.empty()) fatal_ = ex.what();
+            g_cancel = true;
+        }
+    }
+    const std::string& fatal() const { return fatal_; }
+
+    void file_impl(const layout::FsInfo& f, const layout::FileEntry& e, const layout::ContentReader& content) {
+        progress_.files.fetch_add(1, std::memory_order_relaxed);
+        if (!existing_keys_.empty() && existing_keys_.count(key(e.path, e.meta_addr, e.attr_type, e.attr_id))) return;
+        FileRow row;
+        row.file_id = next_file_id_++;
+        row.evidence_id = evidence_id_;
+        row.fs_id = fs_id_;
+        row.e = e;
+        row.location = label_ + ": file system at offset " + std::to_string(f.offset) + ": inode " +
+                       std::to_string(e.meta_addr) + " " + e.path;
+        if (!e.has_content) {
+            writer_.post([row = std::move(row)](index::Db& db) { insert_file(db, row, nullptr); });
+            return;
+        }
+        auto job = std::make_shared<Job>();
+        job->row = std::move(row);
+        struct CloseOnExit {
+            Job& j;
+            ~CloseOnExit() { j.blocks.close(); }
+        } close_guard{*job};
+        inflight_.fetch_add(1);
+        jobs_.push(job);
+        std::string err;
+        bool ok = content(
+            [&](const uint8_t* data, size_t len, uint64_t off) {
+                Block b;
+                b.data.assign(data, data + len);
+                b.offset = off;
+                job->bytes_read = off + len;
+                progress_.content_bytes.fetch_add(len, std::memory_order_relaxed);
+                job->blocks.push(std::move(b));
+                return !g_cancel.load(std::memory_order_relaxed);
+            },
+            err);
+        job->read_ok = ok;
+        job->read_error = err;
+    }
+
+    void filesystem_end(const layout::FsInfo&, bool walk_ok) override {
+        wait_idle();
+        if (!walk_ok) return;  // stays 'walking': a later run resumes it
+        int64_t id = fs_id_;
+        writer_.post([id](index::Db& db) {
+            db.cached("UPDATE filesystems SET status='complete' WHERE fs_id=?").bind(1, id).run();
+        });
+    }
+
+    void unallocated(const std::optional<layout::FsInfo>&, const std::string& kind, uint64_t start,
+                     uint64_t length) override {
+        int64_t ev = evidence_id_;
+        std::optional<int64_t> fs = kind == "fs_unallocated" ? std::optional<int64_t>(fs_id_) : std::nullopt;
+        writer_.post([=](index::Db& db) {
+            db.cached("INSERT OR IGNORE INTO unalloc_ranges(evidence_id, fs_id, kind, start_offset, length) "
+                      "VALUES (?,?,?,?,?)")
+                .bind(1, ev)
+                .bind(2, fs)
+                .bind(3, kind)
+                .bind(4, start)
+                .bind(5, length)
+                .run();
+        });
+    }
+
+    void error(const std::string& location, const std::string& message) override {
+        ++errors_;
+        int64_t ev = evidence_id_;
+        writer_.post([=](index::Db& db) { insert_error(db, ev, location, "", std::nullopt, message); });
+    }
+
+    void wait_idle() {
+        std::unique_lock lock(idle_mu_);
+        idle_cv_.wait(lock, [&] { return inflight_.load() == 0; });
+    }
+
+    int errors() const { return errors_; }
+
+private:
+    static std::string key(const std::string& path, uint64_t meta, uint32_t type, uint16_t id) {
+        return path + '\0' + std::to_string(meta) + '\0' + std::to_string(type) + '\0' + std::to_string(id);
+    }
+
+    void worker_main(const std::vector<const LoadedDetector*>& dets) {
+        Worker w(dets);
+        while (auto j = jobs_.pop()) {
+            auto job = std::move(*j);
+            ObjectResult res = w.process(*job);
+            FileRow& row = job->row;
+            if (job->read_ok) {
+                row.content = "read";
+            } else {
+                res.hashes.clear();  // hashes of part of a file would be wrong, not partial
+                row.content = job->bytes_read > 0 ? "partial" : "unreadable";
+                res.errors.push_back({"", job->read_error});
+            }
+            writer_.post([row = std::move(row), res = std::move(res)](index::Db& db) {
+                insert_file(db, row, &res);
+                for (const auto& e : res.errors) insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
+            });
+            if (inflight_.fetch_sub(1) == 1) {
+                std::lock_guard lock(idle_mu_);
+                idle_cv_.notify_all();
+            }
+        }
+    }
+
+    index::CaseIndex& idx_;
+    index::IndexWriter& writer_;
+    evidence::Image& img_;
+    int64_t evidence_id_;
+    std::string label_;
+    Progress& progress_;
+    bool resume_;
+    BoundedQueue<std::shared_ptr<Job>> jobs_;
+    std::vector<std::thread> workers_;
+    std::atomic<int64_t> inflight_{0};
+    std::mutex idle_mu_;
+    std::condition_variable idle_cv_;
+    int64_t next_file_id_ = 1, next_fs_id_ = 1, fs_id_ = 0;
+    std::unordered_set<std::string> existing_keys_;
+    int errors_ = 0;
+    std::string fatal_;
+};
+
+std::string fmt_eta(double secs) {
+    if (secs < 0 || secs > 360000) return "--:--";
+    int s = static_cast<int>(secs);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+    return buf;
+}
+
+// Prints a one-line progress display on a terminal.
+class ProgressPrinter {
+public:
+    ProgressPrinter(Progress& p, bool enabled) : p_(p), enabled_(enabled) {
+        if (enabled_) thread_ = std::thread([this] { loop(); });
+    }
+    ~ProgressPrinter() { stop(); }
+    void stop() {
+        if (!thread_.joinable()) return;
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+        std::fputs("\r\033[K", stderr);
+        std::fflush(stderr);
+    }
+
+private:
+    void loop() {
+        auto start = std::chrono::steady_clock::now();
+        std::unique_lock lock(mu_);
+        while (!cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stop_; })) {
+            double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            uint64_t img = p_.image_bytes.load(), content = p_.content_bytes.load();
+            double rate = el > 0 ? static_cast<double>(img + content) / el : 0;
+            double img_rate = el > 0 ? static_cast<double>(img) / el : 0;
+            double eta = img_rate > 0 ? static_cast<double>(p_.image_size - std::min(img, p_.image_size)) / img_rate : -1;
+            std::fprintf(stderr, "\r\033[K%s: image %s/%s (%.0f%%) | files %llu | content %s | %s/s | ETA %s",
+                         p_.label.c_str(), util::human_bytes(img).c_str(), util::human_bytes(p_.image_size).c_str(),
+                         p_.image_size ? 100.0 * static_cast<double>(img) / static_cast<double>(p_.image_size) : 100.0,
+                         static_cast<unsigned long long>(p_.files.load()), util::human_bytes(content).c_str(),
+                         util::human_bytes(static_cast<uint64_t>(rate)).c_str(), fmt_eta(eta).c_str());
+            std::fflush(stderr);
+        }
+    }
+    Progress& p_;
+    bool enabled_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+json segments_json(const evidence::Image& img) {
+    json a = json::array();
+    for (const auto& s : img.segments()) a.push_back(s);
+    return a;
+}
+
+}  // namespace
+
+int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
+    index::CaseIndex idx(opt.case_dir, true);
+    idx.set_case_details(opt.case_number, opt.examiner);
+    const auto dets = detectors.enabled();
+    json det_list = json::array();
+    for (const auto* d : dets) det_list.push_back({{"name", d->desc->name}, {"version", d->desc->version}, {"origin", d->origin}});
+    idx.audit("scan started", {{"command", opt.command_line},
+                               {"examiner", opt.examiner},
+                               {"case_number", opt.case_number},
+                               {"images", opt.images},
+                               {"detectors", det_list},
+                               {"tool", "triage " TRIAGE_VERSION}});
+    const unsigned jobs = opt.jobs ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
+    const bool show_progress = !opt.quiet && ::isatty(STDERR_FILENO);
+    int exit_code = kExitOk;
+
+    for (size_t n = 0; n < opt.images.size() && !g_cancel.load(); ++n) {
+        const std::string& path = opt.images[n];
+        std::unique_ptr<evidence::Image> img;
+        try {
+            img = evidence::open_image(path);
+        } catch (const std::exception& e) {
+            std::cerr << "triage: " << e.what() << "\n";
+            idx.audit("evidence not opened", {{"path", path}, {"error", e.what()}});
+            exit_code = kExitEvidenceUnreadable;
+            continue;
+        }
+        if (img->size() == 0) {
+            std::cerr << "triage: evidence '" << path << "' holds no data (0 bytes)\n";
+            exit_code = kExitEvidenceUnreadable;
+            continue;
+        }
+        const std::string fp = fingerprint(*img);
+        int64_t evidence_id = 0;
+        bool resume = false;
+        {
+            index::Stmt s = idx.db().prepare("SELECT evidence_id, status FROM evidence WHERE fingerprint=?");
+            s.bind(1, fp);
+            if (s.step()) {
+                evidence_id = s.col_int(0);
+                if (s.col_text(1) == "complete") {
+                    if (!opt.quiet)
+                        std::cerr << "triage: '" << path << "' is already in this case as evidence " << evidence_id
+                                  << "; nothing added\n";
+                    idx.audit("evidence already indexed", {{"path", path}, {"evidence_id", evidence_id}});
+                    continue;
+                }
+                resume = true;
+            }
+        }
+        if (!resume) {
+            idx.db()
+                .prepare("INSERT INTO evidence(path, segments, format, size, sector_size, fingerprint, stored_md5, "
+                         "stored_sha1, added) VALUES (?,?,?,?,?,?,?,?,?)")
+                .bind(1, fs::absolute(path).string())
+                .bind(2, segments_json(*img).dump())
+                .bind(3, img->format())
+                .bind(4, img->size())
+                .bind(5, static_cast<int64_t>(img->sector_size()))
+                .bind(6, fp)
+                .bind(7, img->stored_hashes().md5.empty() ? nullptr : img->stored_hashes().md5.c_str())
+                .bind(8, img->stored_hashes().sha1.empty() ? nullptr : img->stored_hashes().sha1.c_str())
+                .bind(9, util::now_iso_utc())
+                .run();
+            evidence_id = idx.db().last_insert_id();
+        }
+        idx.audit(resume ? "evidence scan resumed" : "evidence opened",
+                  {{"evidence_id", evidence_id},
+                   {"path", fs::absolute(path).string()},
+                   {"segments", segments_json(*img)},
+                   {"format", img->format()},
+                   {"size", img->size()},
+                   {"stored_md5", img->stored_hashes().md5},
+                   {"stored_sha1", img->stored_hashes().sha1}});
+        for (const auto* d : dets)
+            idx.db()
+                .prepare("INSERT OR REPLACE INTO detector_runs(evidence_id, detector, version, origin) VALUES (?,?,?,?)")
+                .bind(1, evidence_id)
+                .bind(2, d->desc->name)
+                .bind(3, d->desc->version)
+                .bind(4, d->origin)
+                .run();
+
+        Progress progress;
+        progress.image_size = img->size();
+        progress.label = fs::path(path).filename().string();
+        ProgressPrinter printer(progress, show_progress);
+
+        // The acquisition hash runs beside the walk on its own handle.
+        evidence::ImageHashes hashes;
+        std::unique_ptr<evidence::Image> hash_handle = img->reopen();
+        std::thread hasher([&] { hashes = evidence::hash_image(*hash_handle, &progress.image_bytes, &g_cancel); });
+
+        layout::WalkSummary summary;
+        int walk_errors = 0;
+        std::string fatal;
+        {
+            index::IndexWriter writer(fs::path(opt.case_dir) / index::kIndexFile);
+            try {
+                EvidenceScan scan(idx, writer, *img, evidence_id, path, dets, jobs, progress, resume);
+                layout::WalkOptions wo;
+                wo.block_size = opt.block_size;
+                wo.cancel = &g_cancel;
+                try {
+                    summary = layout::walk(img->tsk(), path, scan, wo);
+                } catch (const evidence::ImageError& e) {
+                    scan.error(path, e.what());
+                }
+                scan.wait_idle();
+                scan.finish_workers();
+                if (!scan.fatal().empty()) throw std::runtime_error(scan.fatal());
+                walk_errors = scan.errors();
+                hasher.join();
+                for (const auto& m : hash_handle->integrity_errors()) scan.error(path, m);
+                for (const auto& m : img->integrity_errors()) scan.error(path, m);
+                if (!hashes.complete && !g_cancel.load())
+                    scan.error(path, "image hash incomplete: " + hashes.error);
+                writer.flush();
+                writer.stop();
+            } catch (const std::exception& e) {
+                fatal = e.what();
+                if (hasher.joinable()) {
+                    g_cancel = true;
+                    hasher.join();
+                }
+            }
+        }
+        printer.stop();
+        if (!fatal.empty()) {
+            std::cerr << "triage: scan of '" << path << "' stopped: " << fatal << "\n";
+            try {
+                idx.audit("scan failed", {{"evidence_id", evidence_id}, {"error", fatal}});
+            } catch (...) {
+            }
+            return kExitEvidenceUnreadable;
+        }
+        const std::string verification = evidence::verdict(img->stored_hashes(), hashes);
+        if (g_cancel.load()) {
+            idx.audit("scan interrupted", {{"evidence_id", evidence_id}, {"files_seen", progress.files.load()}});
+            std::cerr << "triage: interrupted; the index is consistent and a new run resumes this evidence\n";
+            return kExitInterrupted;
+        }
+        index::Stmt up = idx.db().prepare(
+            "UPDATE evidence SET computed_md5=?, computed_sha1=?, computed_sha256=?, verification=?, status='complete', "
+            "completed=? WHERE evidence_id=?");
+        up.bind(1, hashes.complete ? hashes.md5.c_str() : nullptr)
+            .bind(2, hashes.complete ? hashes.sha1.c_str() : nullptr)
+            .bind(3, hashes.complete ? hashes.sha256.c_str() : nullptr)
+            .bind(4, verification)
+            .bind(5, util::now_iso_utc())
+            .bind(6, evidence_id)
+            .run();
+        int64_t nfiles = index::query_int(idx.db(), "SELECT count(*) FROM files WHERE evidence_id=" + std::to_string(evidence_id));
+        int64_t nerr = index::query_int(idx.db(), "SELECT count(*) FROM errors WHERE evidence_id=" + std::to_string(evidence_id));
+        idx.audit("evidence scanned", {{"evidence_id", evidence_id},
+                                       {"verification", verification},
+                                       {"computed_md5", hashes.md5},
+                                       {"computed_sha1", hashes.sha1},
+                                       {"computed_sha256", hashes.sha256},
+                                       {"volumes", summary.volumes},
+                                       {"filesystems", summary.filesystems},
+                                       {"files", nfiles},
+                                       {"errors", nerr}});
+        if (!hashes.complete) exit_code = kExitEvidenceUnreadable;
+        if (!opt.quiet) {
+            std::cerr << "triage: " << path << " [" << img->format() << ", " << util::human_bytes(img->size())
+                      << "]: " << summary.volumes << " volume entries, " << summary.filesystems << " file systems, "
+                      << nfiles << " files indexed, " << nerr << " errors; verification: " << verification << "\n";
+            if (summary.filesystems == 0)
+                std::cerr << "triage: warning: no file system could be read in '" << path
+                          << "'; the whole image is recorded as unallocated space\n";
+        }
+        (void)walk_errors;
+    }
+    idx.audit("scan finished", {{"exit_code", exit_code}});
+    return exit_code;
+}
+
+}  // namespace triage::engine

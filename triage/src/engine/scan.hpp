@@ -1,0 +1,35 @@
+// `triage scan`: opens each evidence item, walks its layout, streams every object's content
+// once to the enabled detectors on N workers, and records everything in the case index.
+#pragma once
+
+#include "engine/detectors.hpp"
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+namespace triage::engine {
+
+struct ScanOptions {
+    std::string case_dir;
+    std::vector<std::string> images;
+    std::string examiner;
+    std::string case_number;
+    bool quiet = false;
+    unsigned jobs = 0;                  // 0: one per core
+    size_t block_size = 1 << 20;
+    std::vector<std::string> command_line;  // recorded in the audit log
+};
+
+// Exit codes of `triage scan`.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitEvidenceUnreadable = 1;   // an evidence item could not be opened or read
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
+// Set from signal handlers; checked by every stage.
+extern std::atomic<bool> g_cancel;
+
+int run_scan(const ScanOptions& opt, const DetectorSet& detectors);
+
+}  // namespace triage::engine

@@ -1,0 +1,339 @@
+#include "evidence/image.hpp"
+
+#include <libewf.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+namespace fs = std::filesystem;
+
+namespace triage::evidence {
+
+namespace {
+
+// ---- TSK adapter: lets The Sleuth Kit read through any Image ---------------------------
+struct ExternalTskImage {
+    TSK_IMG_INFO info;  // must stay the first member (tsk_img_open_external's contract)
+    Image* owner;
+};
+
+ssize_t external_read(TSK_IMG_INFO* img, TSK_OFF_T off, char* buf, size_t len) {
+    auto* ext = reinterpret_cast<ExternalTskImage*>(img);
+    if (off < 0) return -1;
+    int64_t n = ext->owner->read(static_cast<uint64_t>(off), buf, len);
+    if (n < 0) {
+        tsk_error_reset();
+        tsk_error_set_errno(TSK_ERR_IMG_READ);
+        tsk_error_set_errstr("read error at image offset %lld", static_cast<long long>(off));
+    }
+    return static_cast<ssize_t>(n);
+}
+
+void external_close(TSK_IMG_INFO* img) { delete reinterpret_cast<ExternalTskImage*>(img); }
+
+void external_stat(TSK_IMG_INFO*, FILE* f) { std::fputs("Image type: triage evidence adapter\n", f); }
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+// ---- raw and split raw ---------------------------------------------------------------
+class RawImage final : public Image {
+public:
+    explicit RawImage(std::vector<std::string> segs) {
+        segments_ = std::move(segs);
+        format_ = segments_.size() > 1 ? "split raw" : "raw";
+        uint64_t total = 0;
+        for (const auto& s : segments_) {
+            int fd = ::open(s.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) throw ImageError("cannot open evidence '" + s + "': " + std::strerror(errno));
+            struct stat st {};
+            if (::fstat(fd, &st) != 0) {
+                ::close(fd);
+                throw ImageError("cannot stat evidence '" + s + "': " + std::strerror(errno));
+            }
+            uint64_t sz = static_cast<uint64_t>(st.st_size);
+            if (S_ISBLK(st.st_mode)) {
+                off_t end = ::lseek(fd, 0, SEEK_END);
+                sz = end > 0 ? static_cast<uint64_t>(end) : 0;
+            }
+            fds_.push_back(fd);
+            starts_.push_back(total);
+            total += sz;
+        }
+        size_ = total;
+    }
+    ~RawImage() override {
+        close_tsk();
+        for (int fd : fds_) ::close(fd);
+    }
+    int64_t read(uint64_t offset, void* buf, size_t len) override {
+        auto* out = static_cast<char*>(buf);
+        size_t done = 0;
+        while (done < len && offset + done < size_) {
+            uint64_t pos = offset + done;
+            size_t i = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), pos) - starts_.begin()) - 1;
+            uint64_t seg_end = i + 1 < starts_.size() ? starts_[i + 1] : size_;
+            size_t want = static_cast<size_t>(std::min<uint64_t>(len - done, seg_end - pos));
+            ssize_t n = ::pread(fds_[i], out + done, want, static_cast<off_t>(pos - starts_[i]));
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return done > 0 ? static_cast<int64_t>(done) : -1;
+            }
+            if (n == 0) break;  // segment shorter than when opened
+            done += static_cast<size_t>(n);
+        }
+        return static_cast<int64_t>(done);
+    }
+    std::unique_ptr<Image> reopen() const override { return std::make_unique<RawImage>(segments_); }
+
+private:
+    std::vector<int> fds_;
+    std::vector<uint64_t> starts_;
+};
+
+// ---- E01 through libewf ---------------------------------------------------------------
+std::string ewf_message(libewf_error_t* err) {
+    std::string msg = "libewf error";
+    if (err) {
+        char buf[2048];
+        if (libewf_error_sprint(err, buf, sizeof buf) > 0) msg = buf;
+        libewf_error_free(&err);
+    }
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    return msg;
+}
+
+class EwfImage final : public Image {
+public:
+    explicit EwfImage(const std::string& first) {
+        libewf_error_t* err = nullptr;
+        char** names = nullptr;
+        int count = 0;
+        if (libewf_glob(first.c_str(), first.size(), LIBEWF_FORMAT_UNKNOWN, &names, &count, &err) == 1 &&
+            count > 0) {
+            for (int i = 0; i < count; ++i) segments_.emplace_back(names[i]);
+            libewf_glob_free(names, count, nullptr);
+        } else {
+            if (err) libewf_error_free(&err);
+            segments_ = {first};
+        }
+        open_handle();
+    }
+    explicit EwfImage(std::vector<std::string> segs) {
+        segments_ = std::move(segs);
+        open_handle();
+    }
+    ~EwfImage() override {
+        close_tsk();
+        if (handle_) {
+            libewf_handle_close(handle_, nullptr);
+            libewf_handle_free(&handle_, nullptr);
+        }
+    }
+    int64_t read(uint64_t offset, void* buf, size_t len) override {
+        if (offset >= size_) return 0;
+        len = static_cast<size_t>(std::min<uint64_t>(len, size_ - offset));
+        std::lock_guard lock(mu_);
+        libewf_error_t* err = nullptr;
+        ssize_t n = libewf_handle_read_random(handle_, buf, len, static_cast<off64_t>(offset), &err);
+        if (n < 0) {
+            last_error_ = ewf_message(err);
+            return -1;
+        }
+        return n;
+    }
+    std::unique_ptr<Image> reopen() const override { return std::make_unique<EwfImage>(segments_); }
+    std::vector<std::string> integrity_errors() override {
+        std::vector<std::string> out;
+        std::lock_guard lock(mu_);
+        uint32_t n = 0;
+        if (libewf_handle_get_number_of_checksum_errors(handle_, &n, nullptr) != 1) return out;
+        for (uint32_t i = 0; i < n; ++i) {
+            uint64_t start = 0, count = 0;
+            if (libewf_handle_get_checksum_error(handle_, i, &start, &count, nullptr) == 1)
+                out.push_back("E01 chunk checksum error: sectors " + std::to_string(start) + "-" +
+                              std::to_string(start + count - 1) + " (image offset " +
+                              std::to_string(start * sector_size_) + ", " + std::to_string(count * sector_size_) +
+                              " bytes)");
+        }
+        return out;
+    }
+
+private:
+    void open_handle() {
+        format_ = "E01";
+        libewf_error_t* err = nullptr;
+        if (libewf_handle_initialize(&handle_, &err) != 1) throw ImageError("libewf: " + ewf_message(err));
+        std::vector<char*> argv;
+        for (auto& s : segments_) argv.push_back(s.data());
+        if (libewf_handle_open(handle_, argv.data(), static_cast<int>(argv.size()), LIBEWF_OPEN_READ, &err) != 1) {
+            std::string m = ewf_message(err);
+            libewf_handle_free(&handle_, nullptr);
+            throw ImageError("cannot open E01 evidence '" + segments_.front() + "' (" +
+                             std::to_string(segments_.size()) + " segment(s)): " + m);
+        }
+        size64_t media = 0;
+        if (libewf_handle_get_media_size(handle_, &media, &err) != 1)
+            throw ImageError("cannot read media size of '" + segments_.front() + "': " + ewf_message(err));
+        size_ = media;
+        uint32_t bps = 0;
+        if (libewf_handle_get_bytes_per_sector(handle_, &bps, nullptr) == 1 && bps >= 512) sector_size_ = bps;
+        stored_.md5 = hash_value("MD5");
+        stored_.sha1 = hash_value("SHA1");
+    }
+    std::string hash_value(const char* id) {
+        uint8_t value[256] = {};
+        if (libewf_handle_get_utf8_hash_value(handle_, reinterpret_cast<const uint8_t*>(id), std::strlen(id), value,
+                                              sizeof value, nullptr) == 1)
+            return lower(reinterpret_cast<char*>(value));
+        return {};
+    }
+    libewf_handle_t* handle_ = nullptr;
+    std::mutex mu_;
+    std::string last_error_;
+};
+
+// ---- formats The Sleuth Kit opens natively (AFF, VMDK, VHD) -----------------------------
+class TskNativeImage final : public Image {
+public:
+    TskNativeImage(const std::string& path, TSK_IMG_TYPE_ENUM type) {
+        tsk_ = tsk_img_open_utf8_sing(path.c_str(), type, 0);
+        if (!tsk_)
+            throw ImageError("cannot open evidence '" + path + "': " + (tsk_error_get() ? tsk_error_get() : "TSK error"));
+        type_ = type;
+        segments_ = {path};
+        size_ = static_cast<uint64_t>(tsk_->size);
+        sector_size_ = tsk_->sector_size;
+        const char* name = tsk_img_type_toname(tsk_->itype);
+        format_ = name ? name : "tsk";
+    }
+    ~TskNativeImage() override { close_tsk(); }
+    int64_t read(uint64_t offset, void* buf, size_t len) override {
+        if (offset >= size_) return 0;
+        len = static_cast<size_t>(std::min<uint64_t>(len, size_ - offset));
+        return tsk_img_read(tsk_, static_cast<TSK_OFF_T>(offset), static_cast<char*>(buf), len);
+    }
+    std::unique_ptr<Image> reopen() const override {
+        return std::make_unique<TskNativeImage>(segments_.front(), type_);
+    }
+
+private:
+    TSK_IMG_TYPE_ENUM type_;
+};
+
+bool starts_with(const std::string& data, const char* magic, size_t n) {
+    return data.size() >= n && std::memcmp(data.data(), magic, n) == 0;
+}
+
+}  // namespace
+
+TSK_IMG_INFO* Image::tsk() {
+    if (tsk_) return tsk_;
+    auto* ext = new ExternalTskImage{};
+    ext->info.tag = TSK_IMG_INFO_TAG;
+    ext->owner = this;
+    TSK_IMG_INFO* info = tsk_img_open_external(ext, static_cast<TSK_OFF_T>(size_), sector_size_, external_read,
+                                               external_close, external_stat);
+    if (!info) {
+        delete ext;
+        throw ImageError("cannot hand evidence '" + segments_.front() + "' to The Sleuth Kit: " +
+                         (tsk_error_get() ? tsk_error_get() : "unknown error"));
+    }
+    tsk_ = info;
+    tsk_owned_external_ = true;
+    return tsk_;
+}
+
+void Image::close_tsk() {
+    if (tsk_) tsk_img_close(tsk_);
+    tsk_ = nullptr;
+}
+
+std::vector<std::string> split_raw_segments(const std::string& first) {
+    std::vector<std::string> segs{first};
+    fs::path p(first);
+    std::string ext = p.extension().string();
+    if (ext.size() < 2) return segs;
+    std::string body = ext.substr(1);
+    std::string stem = first.substr(0, first.size() - body.size());
+    auto exists = [](const std::string& s) {
+        std::error_code ec;
+        return fs::is_regular_file(s, ec) || fs::is_block_file(s, ec);
+    };
+    if (std::all_of(body.begin(), body.end(), ::isdigit) && body.size() >= 2) {
+        unsigned long n = std::stoul(body);
+        if (n > 1) return segs;  // not a first segment
+        for (unsigned long k = n + 1;; ++k) {
+            std::string num = std::to_string(k);
+            if (num.size() < body.size()) num.insert(0, body.size() - num.size(), '0');
+            std::string next = stem + num;
+            if (!exists(next)) break;
+            segs.push_back(next);
+        }
+    } else if (std::all_of(body.begin(), body.end(), [](char c) { return c == 'a'; }) && body.size() >= 2) {
+        std::string cur = body;
+        for (;;) {
+            int i = static_cast<int>(cur.size()) - 1;
+            while (i >= 0 && cur[i] == 'z') cur[i--] = 'a';
+            if (i < 0) break;
+            ++cur[i];
+            std::string next = stem + cur;
+            if (!exists(next)) break;
+            segs.push_back(next);
+        }
+    }
+    return segs;
+}
+
+std::unique_ptr<Image> open_image(const std::string& path) {
+    std::error_code ec;
+    auto st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) throw ImageError("cannot open evidence '" + path + "': no such file");
+    if (fs::is_directory(st)) throw ImageError("cannot open evidence '" + path + "': is a directory, not an image");
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw ImageError("cannot open evidence '" + path + "': " + std::strerror(errno));
+    std::string head(4096, '\0');
+    ssize_t n = ::pread(fd, head.data(), head.size(), 0);
+    struct stat sb {};
+    ::fstat(fd, &sb);
+    std::string tail(512, '\0');
+    ssize_t tn = sb.st_size >= 512 ? ::pread(fd, tail.data(), 512, sb.st_size - 512) : 0;
+    ::close(fd);
+    if (n <= 0) throw ImageError("cannot read evidence '" + path + "': " + (n == 0 ? "file is empty" : std::strerror(errno)));
+    head.resize(static_cast<size_t>(n));
+    if (tn != 512) tail.clear();
+
+    if (starts_with(head, "EVF\x09\x0d\x0a\xff\x00", 8) || starts_with(head, "LVF\x09\x0d\x0a\xff\x00", 8) ||
+        starts_with(head, "EVF2\x0d\x0a\x81\x00", 8))
+        return std::make_unique<EwfImage>(path);
+    if (starts_with(head, "QFI\xfb", 4))
+        throw ImageError("cannot open evidence '" + path + "': QCOW image (not supported by this build)");
+    const TSK_IMG_TYPE_ENUM supported = tsk_img_type_supported();
+    if (starts_with(head, "AFF10\r\n", 7)) {
+        if (!(supported & TSK_IMG_TYPE_AFF_ANY))
+            throw ImageError("cannot open evidence '" + path + "': AFF image, but this TSK build has no AFF support");
+        return std::make_unique<TskNativeImage>(path, TSK_IMG_TYPE_AFF_ANY);
+    }
+    if (starts_with(head, "KDMV", 4) || head.find("# Disk DescriptorFile") == 0) {
+        if (!(supported & TSK_IMG_TYPE_VMDK_VMDK))
+            throw ImageError("cannot open evidence '" + path + "': VMDK image, but this TSK build has no VMDK support");
+        return std::make_unique<TskNativeImage>(path, TSK_IMG_TYPE_VMDK_VMDK);
+    }
+    if (starts_with(tail, "conectix", 8) || starts_with(head, "conectix", 8) || starts_with(head, "vhdxfile", 8)) {
+        if (!(supported & TSK_IMG_TYPE_VHD_VHD))
+            throw ImageError("cannot open evidence '" + path + "': VHD image, but this TSK build has no VHD support");
+        return std::make_unique<TskNativeImage>(path, TSK_IMG_TYPE_VHD_VHD);
+    }
+    return std::make_unique<RawImage>(split_raw_segments(path));
+}
+
+}  // namespace triage::evidence

@@ -1,0 +1,189 @@
+-- triage index schema, version 1.
+-- Tables hold what a scan found; the v_* views are the stable interface for examiners,
+-- scripts and the report renderer (documented in docs/schema.md). Times are Unix seconds
+-- (UTC) in tables and ISO 8601 UTC text in views. Hashes are lower-case hex.
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS case_info (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    case_number  TEXT,
+    examiner     TEXT,
+    created      TEXT NOT NULL
+);
+
+-- One row per evidence item. fingerprint identifies the same evidence across runs.
+CREATE TABLE IF NOT EXISTS evidence (
+    evidence_id      INTEGER PRIMARY KEY,
+    path             TEXT NOT NULL,
+    segments         TEXT NOT NULL,           -- JSON array of segment files
+    format           TEXT NOT NULL,
+    size             INTEGER NOT NULL,
+    sector_size      INTEGER NOT NULL,
+    fingerprint      TEXT NOT NULL UNIQUE,
+    stored_md5       TEXT,
+    stored_sha1      TEXT,
+    computed_md5     TEXT,
+    computed_sha1    TEXT,
+    computed_sha256  TEXT,
+    verification     TEXT NOT NULL DEFAULT 'not checked'
+                     CHECK (verification IN ('verified', 'mismatch', 'no stored hash', 'not checked')),
+    status           TEXT NOT NULL DEFAULT 'scanning' CHECK (status IN ('scanning', 'complete')),
+    added            TEXT NOT NULL,
+    completed        TEXT
+);
+
+-- Partitions and unallocated slots of a volume system (MBR, GPT, ...).
+CREATE TABLE IF NOT EXISTS volumes (
+    volume_id     INTEGER PRIMARY KEY,
+    evidence_id   INTEGER NOT NULL REFERENCES evidence(evidence_id),
+    vs_type       TEXT NOT NULL,
+    slot          INTEGER NOT NULL,           -- TSK partition address
+    start_offset  INTEGER NOT NULL,           -- bytes from the start of the image
+    length        INTEGER NOT NULL,           -- bytes
+    description   TEXT,
+    kind          TEXT NOT NULL CHECK (kind IN ('partition', 'unallocated', 'meta')),
+    UNIQUE (evidence_id, slot)
+);
+
+CREATE TABLE IF NOT EXISTS filesystems (
+    fs_id         INTEGER PRIMARY KEY,
+    evidence_id   INTEGER NOT NULL REFERENCES evidence(evidence_id),
+    volume_id     INTEGER REFERENCES volumes(volume_id),
+    offset        INTEGER NOT NULL,           -- bytes from the start of the image
+    fs_type       TEXT NOT NULL,
+    block_size    INTEGER,
+    block_count   INTEGER,
+    status        TEXT NOT NULL DEFAULT 'walking' CHECK (status IN ('walking', 'complete')),
+    UNIQUE (evidence_id, offset)
+);
+
+-- Every name TSK lists (allocated, deleted, orphan, virtual) and every NTFS data stream.
+CREATE TABLE IF NOT EXISTS files (
+    file_id        INTEGER PRIMARY KEY,
+    evidence_id    INTEGER NOT NULL REFERENCES evidence(evidence_id),
+    fs_id          INTEGER NOT NULL REFERENCES filesystems(fs_id),
+    path           TEXT NOT NULL,             -- from the file-system root, starting with '/'
+    name           TEXT NOT NULL,
+    stream         TEXT,                      -- NTFS alternate data stream name, else NULL
+    meta_addr      INTEGER NOT NULL,
+    meta_seq       INTEGER,
+    attr_type      INTEGER NOT NULL DEFAULT 0,
+    attr_id        INTEGER NOT NULL DEFAULT 0,
+    name_type      TEXT NOT NULL,             -- fls letters: r d l v c b p s h w -
+    meta_type      TEXT NOT NULL,
+    allocated      INTEGER NOT NULL,          -- 1 allocated name, 0 deleted/orphan
+    realloc        INTEGER NOT NULL DEFAULT 0,-- deleted name whose metadata is in use again
+    virtual        INTEGER NOT NULL DEFAULT 0,-- TSK virtual entry ($OrphanFiles, $MBR, $FAT1, ...)
+    size           INTEGER,
+    mode           INTEGER,
+    uid            INTEGER,
+    gid            INTEGER,
+    mtime          INTEGER,
+    atime          INTEGER,
+    ctime          INTEGER,
+    crtime         INTEGER,
+    content        TEXT NOT NULL DEFAULT 'none'
+                   CHECK (content IN ('read', 'partial', 'unreadable', 'none')),
+    UNIQUE (fs_id, path, meta_addr, attr_type, attr_id)
+);
+CREATE INDEX IF NOT EXISTS files_evidence ON files(evidence_id);
+
+CREATE TABLE IF NOT EXISTS hashes (
+    file_id    INTEGER NOT NULL REFERENCES files(file_id),
+    algorithm  TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    PRIMARY KEY (file_id, algorithm)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS hashes_value ON hashes(value);
+
+CREATE TABLE IF NOT EXISTS findings (
+    finding_id        INTEGER PRIMARY KEY,
+    file_id           INTEGER REFERENCES files(file_id),
+    evidence_id       INTEGER NOT NULL REFERENCES evidence(evidence_id),
+    detector          TEXT NOT NULL,
+    detector_version  TEXT NOT NULL,
+    kind              TEXT NOT NULL,
+    rule              TEXT,
+    category          TEXT,
+    severity          INTEGER,
+    offset            INTEGER,
+    length            INTEGER,
+    detail            TEXT
+);
+CREATE INDEX IF NOT EXISTS findings_file ON findings(file_id);
+
+-- Byte ranges the carver reads: file-system unallocated blocks, unpartitioned disk space, and
+-- partitions (or whole images) in which no file system could be read.
+CREATE TABLE IF NOT EXISTS unalloc_ranges (
+    range_id      INTEGER PRIMARY KEY,
+    evidence_id   INTEGER NOT NULL REFERENCES evidence(evidence_id),
+    fs_id         INTEGER REFERENCES filesystems(fs_id),
+    kind          TEXT NOT NULL CHECK (kind IN ('fs_unallocated', 'unpartitioned', 'no_filesystem')),
+    start_offset  INTEGER NOT NULL,           -- bytes from the start of the image
+    length        INTEGER NOT NULL,
+    UNIQUE (evidence_id, kind, start_offset)
+);
+
+CREATE TABLE IF NOT EXISTS errors (
+    error_id     INTEGER PRIMARY KEY,
+    evidence_id  INTEGER REFERENCES evidence(evidence_id),
+    location     TEXT NOT NULL,
+    detector     TEXT,
+    file_id      INTEGER,
+    message      TEXT NOT NULL,
+    time         TEXT NOT NULL,
+    UNIQUE (evidence_id, location, message)
+);
+
+-- Detectors that ran over an evidence item, with their versions and origin.
+CREATE TABLE IF NOT EXISTS detector_runs (
+    evidence_id  INTEGER NOT NULL REFERENCES evidence(evidence_id),
+    detector     TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    origin       TEXT NOT NULL,
+    PRIMARY KEY (evidence_id, detector)
+);
+
+-- Append-only, hash-chained audit log: hash = SHA-256(prev_hash | seq | time | action | detail).
+CREATE TABLE IF NOT EXISTS audit (
+    seq        INTEGER PRIMARY KEY,
+    time       TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    detail     TEXT NOT NULL,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+-- ---- stable views -------------------------------------------------------------------
+CREATE VIEW IF NOT EXISTS v_evidence AS
+SELECT evidence_id, path, format, size, stored_md5, stored_sha1,
+       computed_md5, computed_sha1, computed_sha256, verification
+FROM evidence;
+
+CREATE VIEW IF NOT EXISTS v_files AS
+SELECT f.file_id, f.evidence_id, fs.offset AS partition_offset, fs.fs_type, f.path, f.name,
+       f.meta_addr, f.allocated, f.meta_type AS type, f.size,
+       (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'md5') AS md5,
+       (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'sha1') AS sha1,
+       (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'sha256') AS sha256,
+       strftime('%Y-%m-%dT%H:%M:%SZ', f.mtime, 'unixepoch') AS mtime,
+       strftime('%Y-%m-%dT%H:%M:%SZ', f.atime, 'unixepoch') AS atime,
+       strftime('%Y-%m-%dT%H:%M:%SZ', f.ctime, 'unixepoch') AS ctime,
+       strftime('%Y-%m-%dT%H:%M:%SZ', f.crtime, 'unixepoch') AS crtime
+FROM files f JOIN filesystems fs ON fs.fs_id = f.fs_id;
+
+CREATE VIEW IF NOT EXISTS v_errors AS
+SELECT evidence_id, location, message FROM errors;
+
+CREATE VIEW IF NOT EXISTS v_findings AS
+SELECT finding_id, file_id, evidence_id, detector, detector_version, kind, rule, category,
+       severity, offset, length, detail
+FROM findings;

@@ -1,0 +1,95 @@
+#include "index/writer.hpp"
+
+namespace triage::index {
+
+IndexWriter::IndexWriter(const std::string& db_path, size_t max_batch, size_t max_queue)
+    : db_(db_path, false), max_batch_(max_batch), max_queue_(max_queue) {
+    db_.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    thread_ = std::thread([this] { run(); });
+}
+
+IndexWriter::~IndexWriter() {
+    try {
+        stop();
+    } catch (...) {
+    }
+}
+
+void IndexWriter::rethrow_locked() {
+    if (error_) std::rethrow_exception(error_);
+}
+
+void IndexWriter::post(Op op) {
+    std::unique_lock lock(mu_);
+    cv_space_.wait(lock, [&] { return queue_.size() < max_queue_ || error_ || stopping_; });
+    rethrow_locked();
+    queue_.push_back(std::move(op));
+    ++posted_;
+    cv_work_.notify_one();
+}
+
+void IndexWriter::flush() {
+    std::unique_lock lock(mu_);
+    uint64_t target = posted_;
+    cv_done_.wait(lock, [&] { return done_ >= target || error_; });
+    rethrow_locked();
+}
+
+void IndexWriter::stop() {
+    {
+        std::unique_lock lock(mu_);
+        if (!thread_.joinable()) return;
+        stopping_ = true;
+        cv_work_.notify_one();
+    }
+    thread_.join();
+    std::unique_lock lock(mu_);
+    rethrow_locked();
+}
+
+uint64_t IndexWriter::committed_ops() const {
+    std::unique_lock lock(mu_);
+    return done_;
+}
+
+void IndexWriter::run() {
+    for (;;) {
+        std::deque<Op> batch;
+        {
+            std::unique_lock lock(mu_);
+            cv_work_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+            if (queue_.empty() && stopping_) return;
+            size_t n = std::min(queue_.size(), max_batch_);
+            for (size_t i = 0; i < n; ++i) {
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+            cv_space_.notify_all();
+        }
+        try {
+            db_.exec("BEGIN IMMEDIATE");
+            try {
+                for (auto& op : batch) op(db_);
+                db_.exec("COMMIT");
+            } catch (...) {
+                try {
+                    db_.exec("ROLLBACK");
+                } catch (...) {
+                }
+                throw;
+            }
+        } catch (...) {
+            std::unique_lock lock(mu_);
+            error_ = std::current_exception();
+            queue_.clear();
+            cv_space_.notify_all();
+            cv_done_.notify_all();
+            return;
+        }
+        std::unique_lock lock(mu_);
+        done_ += batch.size();
+        cv_done_.notify_all();
+    }
+}
+
+}  // namespace triage::index

@@ -1,0 +1,44 @@
+// The single index writer: one thread, one connection, operations applied in the order they
+// were posted, committed in large batches. A failure (full disk, ...) stops the writer; the
+// error is rethrown to the next caller of post() or flush() and nothing committed is lost.
+#pragma once
+
+#include "index/db.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace triage::index {
+
+class IndexWriter {
+public:
+    using Op = std::function<void(Db&)>;
+    explicit IndexWriter(const std::string& db_path, size_t max_batch = 20000, size_t max_queue = 100000);
+    ~IndexWriter();
+    IndexWriter(const IndexWriter&) = delete;
+    IndexWriter& operator=(const IndexWriter&) = delete;
+
+    void post(Op op);     // blocks while the queue is full
+    void flush();         // returns when everything posted so far is committed
+    void stop();          // flush and end the thread
+    uint64_t committed_ops() const;
+
+private:
+    void run();
+    void rethrow_locked();
+    Db db_;
+    size_t max_batch_, max_queue_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_work_, cv_space_, cv_done_;
+    std::deque<Op> queue_;
+    uint64_t posted_ = 0, done_ = 0;
+    bool stopping_ = false;
+    std::exception_ptr error_;
+    std::thread thread_;
+};
+
+}  // namespace triage::index

@@ -1,0 +1,355 @@
+#include "layout/layout.hpp"
+
+#include <cstring>
+#include <sstream>
+#include <vector>
+
+namespace triage::layout {
+
+std::string tsk_error_text() {
+    const char* e = tsk_error_get();
+    std::string s = e ? e : "unknown TSK error";
+    tsk_error_reset();
+    for (auto& c : s)
+        if (c == '\n' || c == '\r') c = ' ';
+    return s;
+}
+
+namespace {
+
+std::string hex_offset(uint64_t v) {
+    std::ostringstream o;
+    o << "0x" << std::hex << v;
+    return o.str();
+}
+
+std::optional<int64_t> time_or_none(time_t t) {
+    if (t == 0) return std::nullopt;
+    return static_cast<int64_t>(t);
+}
+
+struct FsWalkContext {
+    TSK_FS_INFO* fs;
+    const FsInfo* info;
+    LayoutSink* sink;
+    const WalkOptions* opt;
+    std::string location;
+    uint64_t files = 0;
+};
+
+// Streams one attribute (or the default one) through fn in opt.block_size pieces.
+struct ReadState {
+    const BlockFn* fn;
+    std::vector<uint8_t> buf;
+    size_t fill = 0;
+    uint64_t base = 0;  // object offset of buf[0]
+    bool stopped = false;
+    const std::atomic<bool>* cancel;
+};
+
+TSK_WALK_RET_ENUM read_cb(TSK_FS_FILE*, TSK_OFF_T, TSK_DADDR_T, char* data, size_t size, TSK_FS_BLOCK_FLAG_ENUM,
+                          void* ptr) {
+    auto* st = static_cast<ReadState*>(ptr);
+    if (st->cancel && st->cancel->load(std::memory_order_relaxed)) {
+        st->stopped = true;
+        return TSK_WALK_STOP;
+    }
+    while (size > 0) {
+        size_t take = std::min(size, st->buf.size() - st->fill);
+        std::memcpy(st->buf.data() + st->fill, data, take);
+        st->fill += take;
+        data += take;
+        size -= take;
+        if (st->fill == st->buf.size()) {
+            if (!(*st->fn)(st->buf.data(), st->fill, st->base)) {
+                st->stopped = true;
+                return TSK_WALK_STOP;
+            }
+            st->base += st->fill;
+            st->fill = 0;
+        }
+    }
+    return TSK_WALK_CONT;
+}
+
+bool read_content(TSK_FS_FILE* file, bool typed, uint32_t type, uint16_t id, size_t block_size,
+                  const std::atomic<bool>* cancel, const BlockFn& fn, std::string& error) {
+    ReadState st{&fn, std::vector<uint8_t>(block_size), 0, 0, false, cancel};
+    tsk_error_reset();
+    uint8_t rc = typed ? tsk_fs_file_walk_type(file, static_cast<TSK_FS_ATTR_TYPE_ENUM>(type), id,
+                                               TSK_FS_FILE_WALK_FLAG_NONE, read_cb, &st)
+                       : tsk_fs_file_walk(file, TSK_FS_FILE_WALK_FLAG_NONE, read_cb, &st);
+    if (rc != 0) {
+        error = "content could not be read after " + std::to_string(st.base + st.fill) + " bytes: " + tsk_error_text();
+        return false;
+    }
+    if (st.stopped) {
+        error = "reading stopped (cancelled)";
+        return false;
+    }
+    if (st.fill > 0 && !fn(st.buf.data(), st.fill, st.base)) {
+        error = "reading stopped (cancelled)";
+        return false;
+    }
+    return true;
+}
+
+TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE* file, const char* a_path, void* ptr) {
+    auto* ctx = static_cast<FsWalkContext*>(ptr);
+    if (ctx->opt->cancel && ctx->opt->cancel->load(std::memory_order_relaxed)) return TSK_WALK_STOP;
+    if (!file->name || !file->name->name || TSK_FS_ISDOT(file->name->name)) return TSK_WALK_CONT;
+
+    FileEntry base;
+    base.name = file->name->name;
+    base.path = "/" + std::string(a_path ? a_path : "") + base.name;
+    base.meta_addr = file->name->meta_addr;
+    base.meta_seq = file->name->meta_seq;
+    base.name_type = tsk_fs_name_type_str[file->name->type < TSK_FS_NAME_TYPE_STR_MAX ? file->name->type : 0][0];
+    base.allocated = !(file->name->flags & TSK_FS_NAME_FLAG_UNALLOC);
+    base.is_virtual =
+        file->name->type == TSK_FS_NAME_TYPE_VIRT || file->name->type == TSK_FS_NAME_TYPE_VIRT_DIR;
+    const TSK_FS_META* meta = file->meta;
+    if (meta) {
+        base.meta_type = tsk_fs_meta_type_str[meta->type < TSK_FS_META_TYPE_STR_MAX ? meta->type : 0][0];
+        base.realloc = !base.allocated && (meta->flags & TSK_FS_META_FLAG_ALLOC);
+        base.is_virtual = base.is_virtual || meta->type == TSK_FS_META_TYPE_VIRT ||
+                          meta->type == TSK_FS_META_TYPE_VIRT_DIR;
+        base.size = meta->size;
+        base.mode = static_cast<int64_t>(meta->mode);
+        base.uid = static_cast<int64_t>(meta->uid);
+        base.gid = static_cast<int64_t>(meta->gid);
+        base.mtime = time_or_none(meta->mtime);
+        base.atime = time_or_none(meta->atime);
+        base.ctime = time_or_none(meta->ctime);
+        base.crtime = time_or_none(meta->crtime);
+    }
+    const size_t bs = ctx->opt->block_size;
+    const auto* cancel = ctx->opt->cancel;
+
+    if (TSK_FS_TYPE_ISNTFS(ctx->fs->ftype) && meta) {
+        // One row per data stream and per named index, as fls lists them.
+        std::vector<FileEntry> rows;
+        auto add = [&](const TSK_FS_ATTR* attr, bool data) {
+            FileEntry e = base;
+            bool named = attr && attr->name &&
+                         !(attr->type == TSK_FS_ATTR_TYPE_NTFS_IDXROOT && std::strcmp(attr->name, "$I30") == 0);
+            if (named) {
+                e.stream = attr->name;
+                e.path += ":" + e.stream;
+                e.name += ":" + e.stream;
+            }
+            if (attr) {
+                e.attr_type = attr->type;
+                e.attr_id = attr->id;
+                if (data) e.size = attr->size;
+            }
+            e.has_content = data;
+            for (auto& r : rows)
+                if (r.path == e.path) {
+                    if (data && !r.has_content) r = e;
+                    return;
+                }
+            rows.push_back(std::move(e));
+        };
+        int cnt = tsk_fs_file_attr_getsize(file);
+        for (int i = 0; i < cnt; ++i) {
+            const TSK_FS_ATTR* attr = tsk_fs_file_attr_get_idx(file, i);
+            if (!attr) continue;
+            if (attr->type == TSK_FS_ATTR_TYPE_NTFS_DATA)
+                add(attr, true);
+            else if (attr->type == TSK_FS_ATTR_TYPE_NTFS_IDXROOT)
+                add(attr, false);
+        }
+        if (rows.empty()) add(nullptr, false);
+        for (auto& e : rows) {
+            ContentReader reader = [&, e](const BlockFn& fn, std::string& err) {
+                return read_content(file, true, e.attr_type, e.attr_id, bs, cancel, fn, err);
+            };
+            ctx->sink->file(*ctx->info, e, reader);
+            ++ctx->files;
+        }
+        tsk_error_reset();
+        return TSK_WALK_CONT;
+    }
+
+    base.has_content = meta && meta->type == TSK_FS_META_TYPE_REG;
+    ContentReader reader = [&](const BlockFn& fn, std::string& err) {
+        return read_content(file, false, 0, 0, bs, cancel, fn, err);
+    };
+    ctx->sink->file(*ctx->info, base, reader);
+    ++ctx->files;
+    tsk_error_reset();
+    return TSK_WALK_CONT;
+}
+
+struct UnallocContext {
+    LayoutSink* sink;
+    const FsInfo* info;
+    uint64_t block_size;
+    uint64_t run_start = 0, run_len = 0;  // in blocks
+    bool have = false;
+    void flush() {
+        if (have) sink->unallocated(*info, "fs_unallocated", info->offset + run_start * block_size, run_len * block_size);
+        have = false;
+    }
+};
+
+TSK_WALK_RET_ENUM unalloc_cb(const TSK_FS_BLOCK* block, void* ptr) {
+    auto* u = static_cast<UnallocContext*>(ptr);
+    uint64_t a = block->addr;
+    if (u->have && a == u->run_start + u->run_len) {
+        ++u->run_len;
+    } else {
+        u->flush();
+        u->run_start = a;
+        u->run_len = 1;
+        u->have = true;
+    }
+    return TSK_WALK_CONT;
+}
+
+std::string fs_location(const std::string& prefix, const FsInfo& info) {
+    std::string s = prefix;
+    if (info.slot) s += ": partition " + std::to_string(*info.slot);
+    s += ": file system at offset " + std::to_string(info.offset);
+    if (!info.fs_type.empty()) s += " (" + info.fs_type + ")";
+    return s;
+}
+
+// Opens and walks the file system at offset; returns false when none could be opened.
+bool walk_fs(TSK_IMG_INFO* img, uint64_t offset, std::optional<int64_t> slot, const std::string& prefix,
+             LayoutSink& sink, const WalkOptions& opt, WalkSummary& sum, std::string& open_error) {
+    tsk_error_reset();
+    TSK_FS_INFO* fs = tsk_fs_open_img(img, static_cast<TSK_OFF_T>(offset), TSK_FS_TYPE_DETECT);
+    if (!fs) {
+        open_error = tsk_error_text();
+        return false;
+    }
+    ++sum.filesystems;
+    FsInfo info;
+    info.offset = offset;
+    const char* tn = tsk_fs_type_toname(fs->ftype);
+    info.fs_type = tn ? tn : "unknown";
+    info.block_size = fs->block_size;
+    info.block_count = fs->block_count;
+    info.slot = slot;
+    if (sink.filesystem_begin(info)) {
+        FsWalkContext ctx{fs, &info, &sink, &opt, fs_location(prefix, info)};
+        bool ok = true;
+        tsk_error_reset();
+        if (tsk_fs_dir_walk(fs, fs->root_inum,
+                            static_cast<TSK_FS_DIR_WALK_FLAG_ENUM>(TSK_FS_DIR_WALK_FLAG_ALLOC | TSK_FS_DIR_WALK_FLAG_UNALLOC |
+                                                                   TSK_FS_DIR_WALK_FLAG_RECURSE),
+                            dir_cb, &ctx) != 0) {
+            ok = false;
+            sink.error(ctx.location, "directory walk ended early after " + std::to_string(ctx.files) +
+                                         " entries: " + tsk_error_text());
+        }
+        if (opt.cancel && opt.cancel->load()) ok = false;
+        sum.files += ctx.files;
+        if (ok) {
+            UnallocContext u{&sink, &info, fs->block_size};
+            tsk_error_reset();
+            if (tsk_fs_block_walk(fs, fs->first_block, fs->last_block,
+                                  static_cast<TSK_FS_BLOCK_WALK_FLAG_ENUM>(TSK_FS_BLOCK_WALK_FLAG_UNALLOC |
+                                                                           TSK_FS_BLOCK_WALK_FLAG_AONLY),
+                                  unalloc_cb, &u) != 0) {
+                sink.error(ctx.location, "unallocated block walk failed: " + tsk_error_text());
+            }
+            u.flush();
+        }
+        sink.filesystem_end(info, ok);
+    }
+    tsk_fs_close(fs);
+    return true;
+}
+
+}  // namespace
+
+WalkSummary walk(TSK_IMG_INFO* img, const std::string& prefix, LayoutSink& sink, const WalkOptions& opt) {
+    WalkSummary sum;
+    tsk_error_reset();
+    TSK_VS_INFO* vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
+    if (vs) {
+        const char* vn = tsk_vs_type_toname(vs->vstype);
+        for (TSK_PNUM_T i = 0; i < vs->part_count; ++i) {
+            if (opt.cancel && opt.cancel->load()) break;
+            const TSK_VS_PART_INFO* part = tsk_vs_part_get(vs, i);
+            if (!part) continue;
+            VolumeInfo v;
+            v.vs_type = vn ? vn : "unknown";
+            v.slot = part->addr;
+            v.start = static_cast<uint64_t>(part->start) * vs->block_size;
+            v.length = static_cast<uint64_t>(part->len) * vs->block_size;
+            v.description = part->desc ? part->desc : "";
+            v.kind = (part->flags & TSK_VS_PART_FLAG_ALLOC) ? "partition"
+                     : (part->flags & TSK_VS_PART_FLAG_UNALLOC) ? "unallocated"
+                                                                 : "meta";
+            if (v.start + v.length > static_cast<uint64_t>(img->size)) {
+                sink.error(prefix + ": partition " + std::to_string(v.slot),
+                           "partition extends past the end of the image (" + std::to_string(v.start + v.length) +
+                               " > " + std::to_string(img->size) + " bytes)");
+            }
+            sink.volume(v);
+            ++sum.volumes;
+            if (v.kind == "unallocated") {
+                sink.unallocated(std::nullopt, "unpartitioned", v.start, v.length);
+            } else if (v.kind == "partition") {
+                std::string err;
+                if (!walk_fs(img, v.start, v.slot, prefix, sink, opt, sum, err)) {
+                    sink.error(prefix + ": partition " + std::to_string(v.slot) + " at offset " + std::to_string(v.start) +
+                                   " (" + v.description + ")",
+                               "no file system The Sleuth Kit can read: " + err);
+                    sink.unallocated(std::nullopt, "no_filesystem", v.start, v.length);
+                }
+            }
+        }
+        tsk_vs_close(vs);
+    } else {
+        std::string vs_err = tsk_error_text();
+        std::string err;
+        if (!walk_fs(img, 0, std::nullopt, prefix, sink, opt, sum, err)) {
+            sink.error(prefix + ": offset 0", "no volume system (" + vs_err + ") and no file system (" + err + ")");
+            sink.unallocated(std::nullopt, "no_filesystem", 0, static_cast<uint64_t>(img->size));
+        }
+    }
+    return sum;
+}
+
+std::string describe(TSK_IMG_INFO* img) {
+    std::ostringstream out;
+    out << "Image size: " << img->size << " bytes, sector size " << img->sector_size << "\n";
+    auto fs_line = [&](uint64_t off) {
+        tsk_error_reset();
+        TSK_FS_INFO* fs = tsk_fs_open_img(img, static_cast<TSK_OFF_T>(off), TSK_FS_TYPE_DETECT);
+        if (!fs) return "no readable file system (" + tsk_error_text() + ")";
+        std::ostringstream s;
+        const char* tn = tsk_fs_type_toname(fs->ftype);
+        s << (tn ? tn : "unknown") << ", block size " << fs->block_size << ", " << fs->block_count << " blocks, inodes "
+          << fs->first_inum << "-" << fs->last_inum << ", root " << fs->root_inum;
+        tsk_fs_close(fs);
+        return s.str();
+    };
+    tsk_error_reset();
+    TSK_VS_INFO* vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
+    if (!vs) {
+        tsk_error_reset();
+        out << "No volume system. File system at offset 0: " << fs_line(0) << "\n";
+        return out.str();
+    }
+    const char* vn = tsk_vs_type_toname(vs->vstype);
+    out << "Volume system: " << (vn ? vn : "unknown") << ", block size " << vs->block_size << ", "
+        << vs->part_count << " entries\n";
+    out << "slot  start(sector)  length(sectors)  offset(bytes)  description\n";
+    for (TSK_PNUM_T i = 0; i < vs->part_count; ++i) {
+        const TSK_VS_PART_INFO* p = tsk_vs_part_get(vs, i);
+        if (!p) continue;
+        out << p->addr << "  " << p->start << "  " << p->len << "  " << hex_offset(p->start * vs->block_size) << "  "
+            << (p->desc ? p->desc : "") << "\n";
+        if (p->flags & TSK_VS_PART_FLAG_ALLOC) out << "      file system: " << fs_line(p->start * vs->block_size) << "\n";
+    }
+    tsk_vs_close(vs);
+    return out.str();
+}
+
+}  // namespace triage::layout

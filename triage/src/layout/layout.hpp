@@ -1,0 +1,88 @@
+// The layout stage: volume systems, file systems, files (allocated, deleted, orphan, NTFS
+// streams) and unallocated byte ranges, as TSK sees them. It reports what it finds to a
+// LayoutSink and never stops on damage: each problem becomes an error for the sink.
+#pragma once
+
+#include <tsk/libtsk.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace triage::layout {
+
+struct VolumeInfo {
+    std::string vs_type;       // "dos", "gpt", ...
+    int64_t slot = 0;          // TSK partition address
+    uint64_t start = 0;        // bytes
+    uint64_t length = 0;       // bytes
+    std::string description;
+    std::string kind;          // "partition", "unallocated", "meta"
+};
+
+struct FsInfo {
+    uint64_t offset = 0;       // bytes from the image start
+    std::string fs_type;
+    uint64_t block_size = 0;
+    uint64_t block_count = 0;
+    std::optional<int64_t> slot;  // partition slot it lives in, none for a bare file system
+};
+
+// One row of the listing: a name, or an NTFS stream of it.
+struct FileEntry {
+    std::string path;          // "/dir/name" or "/dir/name:stream"
+    std::string name;
+    std::string stream;        // NTFS stream name or empty
+    uint64_t meta_addr = 0;
+    uint32_t meta_seq = 0;
+    uint32_t attr_type = 0;
+    uint16_t attr_id = 0;
+    char name_type = '-';
+    char meta_type = '-';
+    bool allocated = true;
+    bool realloc = false;
+    bool is_virtual = false;
+    std::optional<int64_t> size, mode, uid, gid, mtime, atime, ctime, crtime;
+    bool has_content = false;  // a data stream the engine should read
+};
+
+// Streams a file entry's content in blocks; returns false (with a message) when TSK could
+// not read all of it. The callback returns false to stop early (cancellation).
+using BlockFn = std::function<bool(const uint8_t* data, size_t len, uint64_t offset)>;
+using ContentReader = std::function<bool(const BlockFn& fn, std::string& error)>;
+
+class LayoutSink {
+public:
+    virtual ~LayoutSink() = default;
+    virtual void volume(const VolumeInfo& v) = 0;
+    // Returns false to skip walking this file system (already complete in the index).
+    virtual bool filesystem_begin(const FsInfo& fs) = 0;
+    virtual void file(const FsInfo& fs, const FileEntry& entry, const ContentReader& content) = 0;
+    virtual void filesystem_end(const FsInfo& fs, bool walk_ok) = 0;
+    virtual void unallocated(const std::optional<FsInfo>& fs, const std::string& kind, uint64_t start,
+                             uint64_t length) = 0;
+    virtual void error(const std::string& location, const std::string& message) = 0;
+};
+
+struct WalkOptions {
+    size_t block_size = 1 << 20;             // bytes handed to detectors at once
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+struct WalkSummary {
+    int volumes = 0;
+    int filesystems = 0;       // opened
+    uint64_t files = 0;
+};
+
+// Walks every volume and file system of img. location_prefix names the evidence in errors.
+WalkSummary walk(TSK_IMG_INFO* img, const std::string& location_prefix, LayoutSink& sink, const WalkOptions& opt);
+
+// Describes volumes and file systems without walking files (the `info` command).
+std::string describe(TSK_IMG_INFO* img);
+
+std::string tsk_error_text();
+
+}  // namespace triage::layout
