@@ -1,6 +1,7 @@
 #include "engine/scan.hpp"
 
 #include "engine/bounded_queue.hpp"
+#include "engine/worker.hpp"
 #include "evidence/image.hpp"
 #include "evidence/image_hash.hpp"
 #include "index/case_index.hpp"
@@ -30,32 +31,12 @@ std::atomic<bool> g_cancel{false};
 
 namespace {
 
-struct FindingRec {
-    std::string detector, version, kind, rule, category, detail;
-    std::optional<int64_t> severity, offset, length;
-};
-
-struct ErrorRec {
-    std::string detector, message;
-};
-
-struct ObjectResult {
-    std::vector<std::pair<std::string, std::string>> hashes;
-    std::vector<FindingRec> findings;
-    std::vector<ErrorRec> errors;
-};
-
 // Everything the index needs about one listing row.
 struct FileRow {
     int64_t file_id = 0, evidence_id = 0, fs_id = 0;
     layout::FileEntry e;
     std::string content = "none";
     std::string location;   // for error rows
-};
-
-struct Block {
-    std::vector<uint8_t> data;
-    uint64_t offset = 0;
 };
 
 struct Job {
@@ -86,7 +67,7 @@ void insert_file(index::Db& db, const FileRow& r, const ObjectResult* res) {
     st.run();
     if (db.changes() == 0 || !res) return;  // already indexed (resumed scan or a name listed twice)
     auto& hs = db.cached("INSERT OR REPLACE INTO hashes(file_id, algorithm, value) VALUES (?,?,?)");
-    for (const auto& [alg, val] : res->hashes) hs.bind(1, r.file_id).bind(2, alg).bind(3, val).run();
+    for (const auto& h : res->hashes) hs.bind(1, r.file_id).bind(2, h.algorithm).bind(3, h.value).run();
     auto& fs_ = db.cached(
         "INSERT INTO findings(file_id, evidence_id, detector, detector_version, kind, rule, category, severity, offset, "
         "length, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
@@ -123,150 +104,6 @@ struct Progress {
     std::atomic<uint64_t> files{0};
     uint64_t image_size = 0;
     std::string label;
-};
-
-}  // namespace
-}  // namespace triage::engine
-
-// The host context a detector instance gets; defined here, opaque to plugins.
-struct triage_host {
-    const triage::engine::LoadedDetector* det = nullptr;
-    triage::engine::ObjectResult* result = nullptr;  // the worker's current object
-    std::string option_buf;
-};
-
-namespace triage::engine {
-namespace {
-
-void host_log(triage_host* h, int level, const char* message) {
-    if (level < TRIAGE_LOG_WARNING || !message) return;
-    static std::mutex mu;
-    std::lock_guard lock(mu);
-    std::cerr << "\n[" << h->det->desc->name << "] " << (level >= TRIAGE_LOG_ERROR ? "error: " : "warning: ") << message
-              << "\n";
-}
-
-int host_emit_finding(triage_host* h, const triage_finding* f) {
-    if (!f || !h->result || !f->kind) return TRIAGE_ERROR;
-    FindingRec r;
-    r.detector = h->det->desc->name;
-    r.version = h->det->desc->version;
-    r.kind = f->kind;
-    r.rule = f->rule ? f->rule : "";
-    r.category = f->category ? f->category : "";
-    r.detail = f->detail ? f->detail : "";
-    r.severity = f->severity;
-    if (f->offset >= 0) r.offset = f->offset;
-    if (f->length >= 0) r.length = f->length;
-    h->result->findings.push_back(std::move(r));
-    return TRIAGE_OK;
-}
-
-int host_emit_hash(triage_host* h, const char* alg, const char* hex) {
-    if (!alg || !hex || !h->result) return TRIAGE_ERROR;
-    std::string a(alg);
-    for (auto& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    h->result->hashes.emplace_back(a, hex);
-    return TRIAGE_OK;
-}
-
-int host_emit_child(triage_host* h, const char*, const uint8_t*, size_t, int64_t) {
-    if (h->result)
-        h->result->errors.push_back({h->det->desc->name, "emit_child: child objects are not accepted by this host yet"});
-    return TRIAGE_ERROR;
-}
-
-const char* host_get_option(triage_host* h, const char* key) {
-    if (!key) return nullptr;
-    auto it = h->det->options.find(key);
-    if (it != h->det->options.end()) {
-        h->option_buf = it->second;
-        return h->option_buf.c_str();
-    }
-    for (size_t i = 0; i < h->det->desc->option_count; ++i)
-        if (std::string(key) == h->det->desc->options[i].key) return h->det->desc->options[i].default_value;
-    return nullptr;
-}
-
-int host_is_cancelled(triage_host*) { return g_cancel.load(std::memory_order_relaxed) ? 1 : 0; }
-
-const triage_host_api kHostApi{sizeof(triage_host_api), TRIAGE_HOST_API_VERSION, host_log, host_emit_finding,
-                               host_emit_hash,          host_emit_child,         host_get_option, host_is_cancelled};
-
-// One worker thread: its own instance of every enabled detector.
-class Worker {
-public:
-    Worker(const std::vector<const LoadedDetector*>& dets) {
-        slots_.reserve(dets.size());
-        for (const auto* d : dets) {
-            auto host = std::make_unique<triage_host>();
-            host->det = d;
-            host->result = &current_;
-            void* inst = d->desc->create(&kHostApi, host.get());
-            slots_.push_back({d, std::move(host), inst});
-        }
-    }
-    ~Worker() {
-        for (auto& s : slots_)
-            if (s.instance) s.det->desc->destroy(s.instance);
-    }
-
-    // Runs every detector over the job's blocks; returns the object's results.
-    ObjectResult process(Job& job) {
-        current_ = ObjectResult{};
-        const auto& e = job.row.e;
-        triage_object_info info{};
-        info.struct_size = sizeof info;
-        info.kind = e.stream.empty() ? TRIAGE_OBJECT_FILE : TRIAGE_OBJECT_STREAM;
-        info.object_id = job.row.file_id;
-        info.path = e.path.c_str();
-        info.name = e.name.c_str();
-        info.size = e.size ? static_cast<uint64_t>(*e.size) : 0;
-        info.allocated = e.allocated ? 1 : 0;
-        std::vector<char> active(slots_.size(), 0);
-        for (size_t i = 0; i < slots_.size(); ++i) {
-            auto& s = slots_[i];
-            if (!s.instance) {
-                current_.errors.push_back({s.det->desc->name, "detector could not be created"});
-                continue;
-            }
-            if (!(s.det->desc->wants & TRIAGE_WANT_BLOCKS)) continue;
-            active[i] = call(s, s.det->desc->object_begin(s.instance, &info), "object_begin");
-        }
-        while (auto b = job.blocks.pop()) {
-            for (size_t i = 0; i < slots_.size(); ++i)
-                if (active[i])
-                    active[i] = call(slots_[i],
-                                     slots_[i].det->desc->object_block(slots_[i].instance, b->data.data(), b->data.size(),
-                                                                       b->offset),
-                                     "object_block");
-        }
-        for (size_t i = 0; i < slots_.size(); ++i)
-            if (active[i]) call(slots_[i], slots_[i].det->desc->object_end(slots_[i].instance), "object_end");
-        return std::move(current_);
-    }
-
-private:
-    struct Slot {
-        const LoadedDetector* det;
-        std::unique_ptr<triage_host> host;
-        void* instance;
-    };
-    char call(Slot& s, int rc, const char* phase) {
-        if (rc == TRIAGE_OK) return 1;
-        std::string msg = std::string(phase) + " failed";
-        if (s.det->desc->last_error) {
-            const char* m = s.det->desc->last_error(s.instance);
-            if (m && *m) msg += ": " + std::string(m);
-        }
-        current_.errors.push_back({s.det->desc->name, msg});
-        // Whatever this detector emitted for the object is no longer trustworthy.
-        std::erase_if(current_.findings, [&](const FindingRec& f) { return f.detector == s.det->desc->name; });
-        if (std::string(s.det->desc->name) == "hash") current_.hashes.clear();
-        return 0;
-    }
-    std::vector<Slot> slots_;
-    ObjectResult current_;
 };
 
 std::string fingerprint(evidence::Image& img) {
@@ -446,7 +283,15 @@ private:
         Worker w(dets);
         while (auto j = jobs_.pop()) {
             auto job = std::move(*j);
-            ObjectResult res = w.process(*job);
+            const auto& e = job->row.e;
+            ObjectDesc obj;
+            obj.kind = e.stream.empty() ? TRIAGE_OBJECT_FILE : TRIAGE_OBJECT_STREAM;
+            obj.object_id = job->row.file_id;
+            obj.path = e.path;
+            obj.name = e.name;
+            obj.size = e.size ? static_cast<uint64_t>(*e.size) : 0;
+            obj.allocated = e.allocated;
+            ObjectResult res = w.process(obj, job->blocks);
             FileRow& row = job->row;
             if (job->read_ok) {
                 row.content = "read";

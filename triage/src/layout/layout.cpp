@@ -143,10 +143,12 @@ TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE* file, const char* a_path, void* ptr) {
                 e.attr_id = attr->id;
                 if (data) e.size = attr->size;
             }
-            e.has_content = data;
+            // Data streams have content; so do the named indexes of a regular file ($Secure:$SDH),
+            // which fls lists as files and icat reads. A directory's own index does not.
+            e.has_content = data || (named && meta->type == TSK_FS_META_TYPE_REG);
             for (auto& r : rows)
                 if (r.path == e.path) {
-                    if (data && !r.has_content) r = e;
+                    if (e.has_content && !r.has_content) r = e;
                     return;
                 }
             rows.push_back(std::move(e));

@@ -1,0 +1,76 @@
+// A scan worker: its own instance of every enabled detector (so detectors need no locks),
+// driven through begin -> blocks -> end for each object, with every callback's failure
+// recorded and the detector skipped for the rest of that object.
+#pragma once
+
+#include "engine/bounded_queue.hpp"
+#include "engine/detectors.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+struct triage_host;
+
+namespace triage::engine {
+
+struct FindingRec {
+    std::string detector, version, kind, rule, category, detail;
+    std::optional<int64_t> severity, offset, length;
+};
+
+struct ErrorRec {
+    std::string detector, message;
+};
+
+struct HashRec {
+    std::string detector, algorithm, value;  // value: lower-case hex
+};
+
+// What the detectors said about one object.
+struct ObjectResult {
+    std::vector<HashRec> hashes;
+    std::vector<FindingRec> findings;
+    std::vector<ErrorRec> errors;
+};
+
+struct Block {
+    std::vector<uint8_t> data;
+    uint64_t offset = 0;   // object offset of data[0]
+};
+
+// The object handed to detectors (see triage_object_info).
+struct ObjectDesc {
+    int kind = TRIAGE_OBJECT_FILE;
+    int64_t object_id = -1;
+    std::string path, name;
+    uint64_t size = 0;
+    bool allocated = true;
+    uint64_t image_offset = 0;
+};
+
+class Worker {
+public:
+    explicit Worker(const std::vector<const LoadedDetector*>& detectors);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // Runs every detector that wants blocks over the object's blocks until the queue closes.
+    ObjectResult process(const ObjectDesc& object, BoundedQueue<Block>& blocks);
+
+private:
+    struct Slot {
+        const LoadedDetector* det;
+        std::unique_ptr<triage_host> host;
+        void* instance;
+    };
+    bool call(Slot& s, int rc, const char* phase);
+    std::vector<Slot> slots_;
+    ObjectResult current_;
+};
+
+}  // namespace triage::engine
