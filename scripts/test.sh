@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds triage and its tests, and runs every test through CTest.
+# Tests read ../shared (testdata) beside the checkout; set SHARED_DIR to use another place.
+# SANITIZE=1 builds and tests with AddressSanitizer + UndefinedBehaviorSanitizer instead.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SHARED_DIR=${SHARED_DIR:-$ROOT/../shared}
+BUILD=${BUILD_DIR:-$ROOT/build}
+SAN=OFF
+if [ "${SANITIZE:-0}" = 1 ]; then SAN=ON; BUILD=${BUILD_DIR:-$ROOT/build-asan}; fi
+
+if [ "${SKIP_DEPS:-0}" != 1 ]; then bash "$ROOT/scripts/install-deps.sh"; fi
+if [ ! -d "$SHARED_DIR/testdata" ]; then
+  echo "error: test data not found at $SHARED_DIR/testdata (set SHARED_DIR=/path/to/shared)" >&2
+  exit 1
+fi
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIAGE_SANITIZE=$SAN \
+  -DTRIAGE_SHARED_DIR="$(cd "$SHARED_DIR" && pwd)"
+cmake --build "$BUILD" -j"$(nproc)"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+cd "$BUILD"
+ctest --output-on-failure -j"$(nproc)" --timeout 1500
