@@ -14,7 +14,7 @@ if [ ! -d "$SHARED_DIR/testdata" ]; then
   echo "error: test data not found at $SHARED_DIR/testdata (set SHARED_DIR=/path/to/shared)" >&2
   exit 1
 fi
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIAGE_SANITIZE=$SAN \
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIAGE_SANITIZE=$SAN -DTRIAGE_BUILD_TESTS=ON \
   -DTRIAGE_SHARED_DIR="$(cd "$SHARED_DIR" && pwd)"
 cmake --build "$BUILD" -j"$(nproc)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}

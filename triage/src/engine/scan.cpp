@@ -43,6 +43,7 @@ struct Job {
     FileRow row;
     BoundedQueue<Block> blocks{4};
     bool read_ok = true;       // written by the reader before blocks.close()
+    bool cancelled = false;
     std::string read_error;
     uint64_t bytes_read = 0;
 };
@@ -234,6 +235,9 @@ public:
             err);
         job->read_ok = ok;
         job->read_error = err;
+        // A read cut short by cancellation says nothing about the evidence: the row is not
+        // written, so the resumed scan reads this file again.
+        job->cancelled = !ok && g_cancel.load();
     }
 
     void filesystem_end(const layout::FsInfo&, bool walk_ok) override {
@@ -293,6 +297,10 @@ private:
             obj.allocated = e.allocated;
             ObjectResult res = w.process(obj, job->blocks);
             FileRow& row = job->row;
+            if (job->cancelled) {
+                finish_job();
+                continue;
+            }
             if (job->read_ok) {
                 row.content = "read";
             } else {
@@ -304,10 +312,14 @@ private:
                 insert_file(db, row, &res);
                 for (const auto& e : res.errors) insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
             });
-            if (inflight_.fetch_sub(1) == 1) {
-                std::lock_guard lock(idle_mu_);
-                idle_cv_.notify_all();
-            }
+            finish_job();
+        }
+    }
+
+    void finish_job() {
+        if (inflight_.fetch_sub(1) == 1) {
+            std::lock_guard lock(idle_mu_);
+            idle_cv_.notify_all();
         }
     }
 
