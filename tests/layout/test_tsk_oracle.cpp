@@ -10,46 +10,7 @@
 
 namespace {
 
-// Compares one scanned image with fls/icat, file system by file system.
-void check_against_tsk(const std::string& image, const std::string& case_dir, int64_t evidence_id = 0) {
-    auto all = th::rows(case_dir, evidence_id);
-    std::map<uint64_t, std::vector<th::Row>> by_fs;
-    for (auto& r : all) by_fs[r.partition_offset].push_back(r);
-    REQUIRE(!by_fs.empty());
-    for (const auto& [offset, rows] : by_fs) {
-        INFO("image " << image << ", file system at offset " << offset);
-        auto fls = th::fls(image, offset);
-        std::set<th::FlsKey> ours;
-        for (const auto& r : rows) ours.emplace(th::fls_sanitize(r.path), r.meta_addr, r.allocated);
-        auto theirs = th::keys(fls);
-        for (const auto& k : theirs)
-            if (!ours.count(k)) FAIL_CHECK("fls lists " << std::get<0>(k) << " (" << std::get<1>(k) << ", allocated " << std::get<2>(k) << ") but triage does not");
-        for (const auto& k : ours)
-            if (!theirs.count(k)) FAIL_CHECK("triage lists " << std::get<0>(k) << " (" << std::get<1>(k) << ", allocated " << std::get<2>(k) << ") but fls does not");
-
-        std::map<std::string, std::string> spec;  // path -> icat address
-        for (const auto& e : fls)
-            if (e.type.size() == 3 && e.type[2] == 'r') spec[e.path] = e.addr_spec;
-        int compared = 0;
-        for (const auto& r : rows) {
-            if (r.type != "r" || !spec.count(th::fls_sanitize(r.path))) continue;
-            const std::string addr = spec[th::fls_sanitize(r.path)];
-            if (r.allocated) {
-                INFO("allocated file " << r.path);
-                CHECK(r.md5.has_value());
-            }
-            if (!r.md5) continue;
-            auto md5 = th::icat_hash(image, offset, addr, "md5sum");
-            if (!md5) continue;  // icat could not read it either
-            auto sha256 = th::icat_hash(image, offset, addr, "sha256sum");
-            INFO(r.path << " (icat " << addr << ")");
-            CHECK(*r.md5 == *md5);
-            CHECK(r.sha256 == sha256);
-            ++compared;
-        }
-        CHECK(compared > 0);
-    }
-}
+using th::check_against_tsk;
 
 void scan_and_check(const std::string& image) {
     th::TempDir t;
@@ -88,6 +49,22 @@ TEST_CASE("partitioned disks: every partition's file system matches fls/icat", "
         auto img = th::testdata("sleuthkit/imageformat_mmls_1.E01");
         REQUIRE(th::scan({img}, t / "case") == 0);
         CHECK(th::sql_int(t / "case", "SELECT count(*) FROM filesystems") == 2);
+        check_against_tsk(img, t / "case");
+    }
+    SECTION("two file systems in one partition (DFTT 10b): both are walked") {
+        th::TempDir t;
+        REQUIRE(th::run("unzip -q " + th::q(th::testdata("dftt/10b-ntfs-autodetect.zip")) + " -d " + th::q(t.path)).rc == 0);
+        auto img = t / "10-ntfs-autodetect/10-ntfs-disk.dd";
+        REQUIRE(th::scan({img}, t / "case") == 0);
+        CHECK(th::sql_int(t / "case", "SELECT count(*) FROM filesystems") == 4);
+        CHECK(th::sql_int(t / "case", "SELECT count(*) FROM v_errors WHERE message LIKE 'more than one file system%'") == 2);
+        check_against_tsk(img, t / "case");
+    }
+    SECTION("APFS container: its volume is walked") {
+        th::TempDir t;
+        auto img = th::testdata("dfvfs/apfs.raw");
+        REQUIRE(th::scan({img}, t / "case") == 0);
+        CHECK(th::sql1(t / "case", "SELECT fs_type || ':' || pool_block FROM filesystems") == "apfs:107");
         check_against_tsk(img, t / "case");
     }
     SECTION("extended partition chain with six FAT16 file systems (DFTT 1)") {

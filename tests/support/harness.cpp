@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -77,8 +78,8 @@ int scan(const std::vector<std::string>& images, const std::string& case_dir, co
     return r.rc;
 }
 
-std::vector<FlsEntry> fls(const std::string& image, uint64_t offset_bytes) {
-    std::string cmd = "fls -r -p ";
+std::vector<FlsEntry> fls(const std::string& image, uint64_t offset_bytes, const std::string& extra) {
+    std::string cmd = "fls -r -p " + extra + " ";
     if (offset_bytes) cmd += "-o " + std::to_string(offset_bytes / 512) + " ";
     auto r = run(cmd + q(image));
     REQUIRE(r.rc == 0);
@@ -115,8 +116,8 @@ std::set<FlsKey> keys(const std::vector<FlsEntry>& entries) {
 }
 
 std::optional<std::string> icat_hash(const std::string& image, uint64_t offset_bytes, const std::string& addr_spec,
-                                     const std::string& tool) {
-    std::string cmd = "icat ";
+                                     const std::string& tool, const std::string& extra) {
+    std::string cmd = "icat " + extra + " ";
     if (offset_bytes) cmd += "-o " + std::to_string(offset_bytes / 512) + " ";
     auto r = run(cmd + q(image) + " " + addr_spec + " | " + tool);
     if (r.rc != 0) return std::nullopt;
@@ -127,8 +128,8 @@ std::vector<Row> rows(const std::string& case_dir, int64_t evidence_id) {
     triage::index::Db db(case_dir + "/index.db", false, true);
     std::string sql =
         "SELECT v.file_id, v.evidence_id, v.partition_offset, v.fs_type, v.path, v.type, v.meta_addr, v.allocated, "
-        "v.md5, v.sha1, v.sha256, v.size, f.attr_type, f.attr_id, f.stream, f.content FROM v_files v JOIN files f ON "
-        "f.file_id = v.file_id";
+        "v.md5, v.sha1, v.sha256, v.size, f.attr_type, f.attr_id, f.stream, f.content, f.fs_id, fs.pool_block "
+        "FROM v_files v JOIN files f ON f.file_id = v.file_id JOIN filesystems fs ON fs.fs_id = f.fs_id";
     if (evidence_id) sql += " WHERE v.evidence_id = " + std::to_string(evidence_id);
     auto s = db.prepare(sql);
     std::vector<Row> out;
@@ -150,6 +151,8 @@ std::vector<Row> rows(const std::string& case_dir, int64_t evidence_id) {
         r.attr_id = s.col_int(13);
         r.stream = s.col_text(14);
         r.content = s.col_text(15);
+        r.fs_id = s.col_int(16);
+        r.pool_block = s.col_int(17);
         out.push_back(std::move(r));
     }
     return out;
@@ -172,6 +175,59 @@ std::string fls_sanitize(const std::string& path) {
     for (auto& c : s)
         if (static_cast<unsigned char>(c) < 0x20) c = '^';
     return s;
+}
+
+void check_against_tsk(const std::string& image, const std::string& case_dir, int64_t evidence_id) {
+    auto all = rows(case_dir, evidence_id);
+    std::map<int64_t, std::vector<Row>> by_fs;
+    std::map<uint64_t, std::set<int64_t>> fs_at_offset;
+    for (auto& r : all) {
+        by_fs[r.fs_id].push_back(r);
+        fs_at_offset[r.partition_offset].insert(r.fs_id);
+    }
+    REQUIRE(!by_fs.empty());
+    for (const auto& [fs_id, rs] : by_fs) {
+        const uint64_t offset = rs.front().partition_offset;
+        std::string extra;
+        if (rs.front().pool_block >= 0)
+            extra = "-P apfs -B " + std::to_string(rs.front().pool_block);
+        else if (fs_at_offset[offset].size() > 1)
+            extra = "-f " + rs.front().fs_type;
+        INFO("image " << image << ", file system at offset " << offset << " " << extra);
+        auto listed = fls(image, offset, extra);
+        std::set<FlsKey> ours;
+        for (const auto& r : rs) ours.emplace(fls_sanitize(r.path), r.meta_addr, r.allocated);
+        auto theirs = keys(listed);
+        for (const auto& k : theirs)
+            if (!ours.count(k))
+                FAIL_CHECK("fls lists " << std::get<0>(k) << " (" << std::get<1>(k) << ", allocated " << std::get<2>(k)
+                                        << ") but triage does not");
+        for (const auto& k : ours)
+            if (!theirs.count(k))
+                FAIL_CHECK("triage lists " << std::get<0>(k) << " (" << std::get<1>(k) << ", allocated "
+                                           << std::get<2>(k) << ") but fls does not");
+
+        std::map<std::string, std::string> spec;  // path -> icat address
+        for (const auto& e : listed)
+            if (e.type.size() == 3 && e.type[2] == 'r') spec[e.path] = e.addr_spec;
+        int compared = 0;
+        for (const auto& r : rs) {
+            if (r.type != "r" || !spec.count(fls_sanitize(r.path))) continue;
+            const std::string addr = spec[fls_sanitize(r.path)];
+            auto md5 = icat_hash(image, offset, addr, "md5sum", extra);
+            if (r.allocated && md5) {
+                INFO("allocated file " << r.path << " that icat reads");
+                CHECK(r.md5.has_value());
+            }
+            if (!r.md5 || !md5) continue;  // neither side could read it
+            auto sha256 = icat_hash(image, offset, addr, "sha256sum", extra);
+            INFO(r.path << " (icat " << addr << ")");
+            CHECK(*r.md5 == *md5);
+            CHECK(r.sha256 == sha256);
+            ++compared;
+        }
+        CHECK(compared > 0);
+    }
 }
 
 }  // namespace th

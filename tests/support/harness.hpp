@@ -44,12 +44,13 @@ struct FlsEntry {
     std::string type;        // "r/r", "d/d", "-/r", "V/V", ...
 };
 // `fls -r -p [-o SECTORS] IMAGE`, parsed.
-std::vector<FlsEntry> fls(const std::string& image, uint64_t offset_bytes);
+// extra: further TSK options, e.g. "-f ntfs" or "-P apfs -B 107".
+std::vector<FlsEntry> fls(const std::string& image, uint64_t offset_bytes, const std::string& extra = "");
 std::set<FlsKey> keys(const std::vector<FlsEntry>& entries);
 
 // icat's content of addr_spec hashed with ALG (md5sum, sha256sum); nullopt if icat failed.
 std::optional<std::string> icat_hash(const std::string& image, uint64_t offset_bytes, const std::string& addr_spec,
-                                     const std::string& tool);
+                                     const std::string& tool, const std::string& extra = "");
 
 struct Row {
     int64_t file_id = 0, evidence_id = 0;
@@ -58,6 +59,7 @@ struct Row {
     uint64_t meta_addr = 0;
     int allocated = 0;
     int64_t attr_type = 0, attr_id = 0;
+    int64_t fs_id = 0, pool_block = -1;
     std::optional<std::string> md5, sha1, sha256;
     std::optional<int64_t> size;
 };
@@ -65,6 +67,11 @@ std::vector<Row> rows(const std::string& case_dir, int64_t evidence_id = 0);
 // Single-value SQL query on CASE/index.db (empty string for NULL / no row).
 std::string sql1(const std::string& case_dir, const std::string& sql);
 int64_t sql_int(const std::string& case_dir, const std::string& sql);
+
+// Compares one scanned image with fls/icat, file system by file system: the set of
+// (path, meta_addr, allocated) equals fls -r -p, and every regular file's MD5 and SHA-256
+// equal icat's where icat can read it. evidence_id 0: every evidence item in the case.
+void check_against_tsk(const std::string& image, const std::string& case_dir, int64_t evidence_id = 0);
 
 // fls prints control characters as '^'; apply the same to triage's paths before comparing.
 std::string fls_sanitize(const std::string& path);

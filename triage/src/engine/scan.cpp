@@ -157,8 +157,9 @@ public:
 
     bool filesystem_begin(const layout::FsInfo& f) override {
         existing_keys_.clear();
-        index::Stmt s = idx_.db().prepare("SELECT fs_id, status FROM filesystems WHERE evidence_id=? AND offset=?");
-        s.bind(1, evidence_id_).bind(2, f.offset);
+        index::Stmt s = idx_.db().prepare(
+            "SELECT fs_id, status FROM filesystems WHERE evidence_id=? AND offset=? AND fs_type=? AND pool_block=?");
+        s.bind(1, evidence_id_).bind(2, f.offset).bind(3, f.fs_type).bind(4, f.pool_block);
         if (s.step()) {
             fs_id_ = s.col_int(0);
             if (s.col_text(1) == "complete") return false;
@@ -172,8 +173,9 @@ public:
         fs_id_ = next_fs_id_++;
         int64_t ev = evidence_id_, id = fs_id_;
         writer_.post([ev, id, f](index::Db& db) {
-            db.cached("INSERT INTO filesystems(fs_id, evidence_id, volume_id, offset, fs_type, block_size, block_count) "
-                      "VALUES (?, ?, (SELECT volume_id FROM volumes WHERE evidence_id=? AND slot=?), ?, ?, ?, ?)")
+            db.cached("INSERT INTO filesystems(fs_id, evidence_id, volume_id, offset, fs_type, block_size, block_count, "
+                      "pool_block) VALUES (?, ?, (SELECT volume_id FROM volumes WHERE evidence_id=? AND slot=?), ?, ?, ?, "
+                      "?, ?)")
                 .bind(1, id)
                 .bind(2, ev)
                 .bind(3, ev)
@@ -182,6 +184,7 @@ public:
                 .bind(6, f.fs_type)
                 .bind(7, f.block_size)
                 .bind(8, f.block_count)
+                .bind(9, f.pool_block)
                 .run();
         });
         return true;

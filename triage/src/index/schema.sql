@@ -53,12 +53,15 @@ CREATE TABLE IF NOT EXISTS filesystems (
     fs_id         INTEGER PRIMARY KEY,
     evidence_id   INTEGER NOT NULL REFERENCES evidence(evidence_id),
     volume_id     INTEGER REFERENCES volumes(volume_id),
-    offset        INTEGER NOT NULL,           -- bytes from the start of the image
+    offset        INTEGER NOT NULL,           -- bytes from the start of the image (of the pool for APFS)
     fs_type       TEXT NOT NULL,
+    pool_block    INTEGER NOT NULL DEFAULT -1,-- APFS: the volume's superblock block in its container, else -1
     block_size    INTEGER,
     block_count   INTEGER,
     status        TEXT NOT NULL DEFAULT 'walking' CHECK (status IN ('walking', 'complete')),
-    UNIQUE (evidence_id, offset)
+    -- Several file systems can share an offset: the volumes of an APFS container, or two
+    -- file systems TSK finds in one partition (both are walked).
+    UNIQUE (evidence_id, offset, fs_type, pool_block)
 );
 
 -- Every name TSK lists (allocated, deleted, orphan, virtual) and every NTFS data stream.

@@ -214,56 +214,138 @@ std::string fs_location(const std::string& prefix, const FsInfo& info) {
     std::string s = prefix;
     if (info.slot) s += ": partition " + std::to_string(*info.slot);
     s += ": file system at offset " + std::to_string(info.offset);
+    if (info.pool_block >= 0) s += " (pool volume at block " + std::to_string(info.pool_block) + ")";
     if (!info.fs_type.empty()) s += " (" + info.fs_type + ")";
     return s;
 }
 
-// Opens and walks the file system at offset; returns false when none could be opened.
-bool walk_fs(TSK_IMG_INFO* img, uint64_t offset, std::optional<int64_t> slot, const std::string& prefix,
-             LayoutSink& sink, const WalkOptions& opt, WalkSummary& sum, std::string& open_error) {
-    tsk_error_reset();
-    TSK_FS_INFO* fs = tsk_fs_open_img(img, static_cast<TSK_OFF_T>(offset), TSK_FS_TYPE_DETECT);
-    if (!fs) {
-        open_error = tsk_error_text();
-        return false;
-    }
+// Walks one opened file system.
+void walk_open_fs(TSK_FS_INFO* fs, FsInfo info, const std::string& prefix, LayoutSink& sink, const WalkOptions& opt,
+                  WalkSummary& sum) {
     ++sum.filesystems;
-    FsInfo info;
-    info.offset = offset;
     const char* tn = tsk_fs_type_toname(fs->ftype);
     info.fs_type = tn ? tn : "unknown";
     info.block_size = fs->block_size;
     info.block_count = fs->block_count;
-    info.slot = slot;
-    if (sink.filesystem_begin(info)) {
-        FsWalkContext ctx{fs, &info, &sink, &opt, fs_location(prefix, info)};
-        bool ok = true;
-        tsk_error_reset();
-        if (tsk_fs_dir_walk(fs, fs->root_inum,
-                            static_cast<TSK_FS_DIR_WALK_FLAG_ENUM>(TSK_FS_DIR_WALK_FLAG_ALLOC | TSK_FS_DIR_WALK_FLAG_UNALLOC |
-                                                                   TSK_FS_DIR_WALK_FLAG_RECURSE),
-                            dir_cb, &ctx) != 0) {
-            ok = false;
-            sink.error(ctx.location, "directory walk ended early after " + std::to_string(ctx.files) +
-                                         " entries: " + tsk_error_text());
-        }
-        if (opt.cancel && opt.cancel->load()) ok = false;
-        sum.files += ctx.files;
-        if (ok) {
-            UnallocContext u{&sink, &info, fs->block_size};
-            tsk_error_reset();
-            if (tsk_fs_block_walk(fs, fs->first_block, fs->last_block,
-                                  static_cast<TSK_FS_BLOCK_WALK_FLAG_ENUM>(TSK_FS_BLOCK_WALK_FLAG_UNALLOC |
-                                                                           TSK_FS_BLOCK_WALK_FLAG_AONLY),
-                                  unalloc_cb, &u) != 0) {
-                sink.error(ctx.location, "unallocated block walk failed: " + tsk_error_text());
-            }
-            u.flush();
-        }
-        sink.filesystem_end(info, ok);
+    if (!sink.filesystem_begin(info)) return;
+    FsWalkContext ctx{fs, &info, &sink, &opt, fs_location(prefix, info)};
+    bool ok = true;
+    tsk_error_reset();
+    if (tsk_fs_dir_walk(fs, fs->root_inum,
+                        static_cast<TSK_FS_DIR_WALK_FLAG_ENUM>(TSK_FS_DIR_WALK_FLAG_ALLOC | TSK_FS_DIR_WALK_FLAG_UNALLOC |
+                                                               TSK_FS_DIR_WALK_FLAG_RECURSE),
+                        dir_cb, &ctx) != 0) {
+        ok = false;
+        sink.error(ctx.location,
+                   "directory walk ended early after " + std::to_string(ctx.files) + " entries: " + tsk_error_text());
     }
-    tsk_fs_close(fs);
-    return true;
+    if (opt.cancel && opt.cancel->load()) ok = false;
+    sum.files += ctx.files;
+    // Unallocated blocks as image byte ranges; not for pool volumes, whose blocks are not
+    // at a fixed image offset.
+    if (ok && info.pool_block < 0) {
+        UnallocContext u{&sink, &info, fs->block_size};
+        tsk_error_reset();
+        if (tsk_fs_block_walk(fs, fs->first_block, fs->last_block,
+                              static_cast<TSK_FS_BLOCK_WALK_FLAG_ENUM>(TSK_FS_BLOCK_WALK_FLAG_UNALLOC |
+                                                                       TSK_FS_BLOCK_WALK_FLAG_AONLY),
+                              unalloc_cb, &u) != 0) {
+            sink.error(ctx.location, "unallocated block walk failed: " + tsk_error_text());
+        }
+        u.flush();
+    }
+    sink.filesystem_end(info, ok);
+}
+
+// TSK's "Cannot determine file system type (EXT2/3/4 or NTFS)": the candidate types.
+std::vector<TSK_FS_TYPE_ENUM> ambiguous_types(const std::string& message) {
+    std::vector<TSK_FS_TYPE_ENUM> out;
+    auto open = message.find('(');
+    auto close = message.rfind(')');
+    if (message.find("Cannot determine file system type") == std::string::npos || open == std::string::npos ||
+        close == std::string::npos || close < open)
+        return out;
+    std::string list = message.substr(open + 1, close - open - 1);
+    size_t pos = 0;
+    while (pos <= list.size()) {
+        size_t end = list.find(" or ", pos);
+        std::string tok = list.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        std::string low;
+        for (char c : tok) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (low.find("ext") != std::string::npos && low.find("exfat") == std::string::npos) low = "ext";
+        TSK_FS_TYPE_ENUM t = tsk_fs_type_toid(low.c_str());
+        if (t != TSK_FS_TYPE_UNSUPP) out.push_back(t);
+        if (end == std::string::npos) break;
+        pos = end + 4;
+    }
+    return out;
+}
+
+// Opens and walks whatever file systems sit at offset: one TSK detects; each of several when
+// TSK finds more than one; the volumes of a pool (APFS). False when there are none.
+bool walk_fs(TSK_IMG_INFO* img, uint64_t offset, std::optional<int64_t> slot, const std::string& prefix,
+             LayoutSink& sink, const WalkOptions& opt, WalkSummary& sum, std::string& open_error) {
+    FsInfo info;
+    info.offset = offset;
+    info.slot = slot;
+    tsk_error_reset();
+    if (TSK_FS_INFO* fs = tsk_fs_open_img(img, static_cast<TSK_OFF_T>(offset), TSK_FS_TYPE_DETECT)) {
+        walk_open_fs(fs, info, prefix, sink, opt, sum);
+        tsk_fs_close(fs);
+        return true;
+    }
+    open_error = tsk_error_text();
+
+    auto candidates = ambiguous_types(open_error);
+    int opened = 0;
+    std::string names;
+    for (TSK_FS_TYPE_ENUM t : candidates) {
+        tsk_error_reset();
+        if (TSK_FS_INFO* fs = tsk_fs_open_img(img, static_cast<TSK_OFF_T>(offset), t)) {
+            const char* n = tsk_fs_type_toname(fs->ftype);
+            names += std::string(names.empty() ? "" : " and ") + (n ? n : "?");
+            walk_open_fs(fs, info, prefix, sink, opt, sum);
+            tsk_fs_close(fs);
+            ++opened;
+        }
+    }
+    if (opened > 0) {
+        sink.error(fs_location(prefix, info),
+                   "more than one file system at this offset (" + open_error + "); each was walked: " + names);
+        return true;
+    }
+
+    tsk_error_reset();
+    const TSK_POOL_INFO* pool = tsk_pool_open_img_sing(img, static_cast<TSK_OFF_T>(offset), TSK_POOL_TYPE_DETECT);
+    if (!pool) {
+        tsk_error_reset();
+        return false;
+    }
+    for (const TSK_POOL_VOLUME_INFO* vol = pool->vol_list; vol; vol = vol->next) {
+        FsInfo vinfo = info;
+        vinfo.pool_block = static_cast<int64_t>(vol->block);
+        TSK_IMG_INFO* pool_img = pool->get_img_info(pool, vol->block);
+        if (!pool_img) {
+            sink.error(fs_location(prefix, vinfo), "cannot open pool volume at block " + std::to_string(vol->block) +
+                                                       ": " + tsk_error_text());
+            continue;
+        }
+        tsk_error_reset();
+        if (TSK_FS_INFO* fs = tsk_fs_open_img(pool_img, 0, TSK_FS_TYPE_DETECT)) {
+            walk_open_fs(fs, vinfo, prefix, sink, opt, sum);
+            tsk_fs_close(fs);
+            ++opened;
+        } else {
+            std::string why = (vol->flags & TSK_POOL_VOLUME_FLAG_ENCRYPTED) ? "encrypted volume (no key given)"
+                                                                             : tsk_error_text();
+            sink.error(fs_location(prefix, vinfo), "pool volume '" + std::string(vol->desc ? vol->desc : "") +
+                                                       "' at block " + std::to_string(vol->block) + " not readable: " + why);
+        }
+        tsk_img_close(pool_img);
+    }
+    tsk_pool_close(pool);
+    if (opened == 0) open_error = "a pool with no readable volume";
+    return opened > 0;
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ struct FsInfo {
     uint64_t block_size = 0;
     uint64_t block_count = 0;
     std::optional<int64_t> slot;  // partition slot it lives in, none for a bare file system
+    int64_t pool_block = -1;      // APFS volume superblock block inside its container, else -1
 };
 
 // One row of the listing: a name, or an NTFS stream of it.
