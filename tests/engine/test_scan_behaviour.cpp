@@ -103,7 +103,10 @@ TEST_CASE("SIGINT stops cleanly and the next run resumes", "[engine]") {
         std::string c = t / (std::string("case-") + delay);
         auto r = th::run("timeout --preserve-status -s INT " + std::string(delay) + " " + th::q(th::triage_bin()) +
                          " scan " + th::q(img) + " --case " + th::q(c) + " --quiet --jobs 1");
-        if (r.rc == 130) {
+        if (r.rc == 130 && !std::filesystem::exists(c + "/index.db")) {
+            // The signal arrived before triage had installed its handler or created the case
+            // (slow start under sanitizers): nothing was written, nothing to check.
+        } else if (r.rc == 130) {
             ++interrupted;
             CHECK(th::sql1(c, "SELECT action FROM audit ORDER BY seq DESC LIMIT 1") == "scan interrupted");
             CHECK(th::sql1(c, "SELECT status FROM evidence") == "scanning");

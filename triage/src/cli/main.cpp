@@ -1,4 +1,5 @@
 // triage: command-line entry point. Each subcommand is a thin layer over the stages.
+#include "engine/detector_instance.hpp"
 #include "engine/detectors.hpp"
 #include "engine/scan.hpp"
 #include "evidence/image.hpp"
@@ -120,6 +121,9 @@ int cmd_plugins(const engine::DetectorSet& set) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // External plugins run in a child process of this executable (engine/plugin_process.cpp).
+    if (argc > 1 && std::string(argv[1]) == "__plugin-host") return engine::plugin_host_main(argc, argv);
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"triage " TRIAGE_VERSION ": digital-evidence triage of seized disk images"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "triage " TRIAGE_VERSION);
@@ -128,8 +132,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> plugin_dirs, enable, disable, options;
     auto* scan = app.add_subcommand("scan", "Scan evidence images into a case index");
     scan->add_option("images", so.images, "Evidence images (raw/dd, split raw first segment, E01, AFF, VMDK, VHD)")
-        ->required()
-        ->check(CLI::ExistingFile);
+        ->required();
     scan->add_option("--case", so.case_dir, "Case folder (created if missing); the index is CASE/index.db")->required();
     scan->add_option("--examiner", so.examiner, "Examiner's name, recorded in the case and audit log");
     scan->add_option("--case-number", so.case_number, "Case number, recorded in the case");
@@ -140,6 +143,12 @@ int main(int argc, char** argv) {
     scan->add_option("--enable", enable, "Run only these detectors")->delimiter(',');
     scan->add_option("--disable", disable, "Do not run these detectors")->delimiter(',');
     scan->add_option("--option", options, "Detector option NAME.KEY=VALUE");
+    scan->add_option("--detector-timeout", so.detector_timeout_s,
+                     "Seconds a detector may spend on one object before it is cut off (default 60)")
+        ->check(CLI::PositiveNumber);
+    scan->add_option("--plugin-memory", so.plugin_memory_mb,
+                     "Memory limit of each external plugin process, MiB (default 2048)")
+        ->check(CLI::Range(16, 1 << 20));
 
     std::string vi_path;
     bool vi_quiet = false;

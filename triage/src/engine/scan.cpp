@@ -1,6 +1,7 @@
 #include "engine/scan.hpp"
 
 #include "engine/bounded_queue.hpp"
+#include "engine/detector_instance.hpp"
 #include "engine/worker.hpp"
 #include "evidence/image.hpp"
 #include "evidence/image_hash.hpp"
@@ -122,11 +123,11 @@ std::string fingerprint(evidence::Image& img) {
 
 class EvidenceScan final : public layout::LayoutSink {
 public:
-    EvidenceScan(index::CaseIndex& idx, index::IndexWriter& writer, evidence::Image& img, int64_t evidence_id,
+    EvidenceScan(index::CaseIndex& idx, index::IndexWriter& writer, int64_t evidence_id,
                  const std::string& label, const std::vector<const LoadedDetector*>& dets, unsigned jobs,
-                 Progress& progress, bool resume)
-        : idx_(idx), writer_(writer), img_(img), evidence_id_(evidence_id), label_(label), progress_(progress),
-          resume_(resume), jobs_(jobs * 2) {
+                 Progress& progress, const InstanceLimits& limits)
+        : idx_(idx), writer_(writer), evidence_id_(evidence_id), label_(label), progress_(progress), limits_(limits),
+          jobs_(jobs * 2) {
         next_file_id_ = index::query_int(idx_.db(), "SELECT max(file_id) FROM files", 0) + 1;
         next_fs_id_ = index::query_int(idx_.db(), "SELECT max(fs_id) FROM filesystems", 0) + 1;
         for (unsigned i = 0; i < jobs; ++i) workers_.emplace_back([this, &dets] { worker_main(dets); });
@@ -287,7 +288,7 @@ private:
     }
 
     void worker_main(const std::vector<const LoadedDetector*>& dets) {
-        Worker w(dets);
+        Worker w(dets, limits_);
         while (auto j = jobs_.pop()) {
             auto job = std::move(*j);
             const auto& e = job->row.e;
@@ -328,11 +329,10 @@ private:
 
     index::CaseIndex& idx_;
     index::IndexWriter& writer_;
-    evidence::Image& img_;
     int64_t evidence_id_;
     std::string label_;
     Progress& progress_;
-    bool resume_;
+    InstanceLimits limits_;
     BoundedQueue<std::shared_ptr<Job>> jobs_;
     std::vector<std::thread> workers_;
     std::atomic<int64_t> inflight_{0};
@@ -504,7 +504,10 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
         {
             index::IndexWriter writer(fs::path(opt.case_dir) / index::kIndexFile);
             try {
-                EvidenceScan scan(idx, writer, *img, evidence_id, path, dets, jobs, progress, resume);
+                InstanceLimits limits;
+                limits.object_budget = std::chrono::milliseconds(static_cast<int64_t>(opt.detector_timeout_s * 1000));
+                limits.memory_bytes = opt.plugin_memory_mb << 20;
+                EvidenceScan scan(idx, writer, evidence_id, path, dets, jobs, progress, limits);
                 layout::WalkOptions wo;
                 wo.block_size = opt.block_size;
                 wo.cancel = &g_cancel;

@@ -18,6 +18,8 @@ struct ScanOptions {
     bool quiet = false;
     unsigned jobs = 0;                  // 0: one per core
     size_t block_size = 1 << 20;
+    double detector_timeout_s = 60;     // per object and detector
+    uint64_t plugin_memory_mb = 2048;   // address-space limit of each plugin process
     std::vector<std::string> command_line;  // recorded in the audit log
 };
 

@@ -11,9 +11,8 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <chrono>
 #include <vector>
-
-struct triage_host;
 
 namespace triage::engine {
 
@@ -52,9 +51,12 @@ struct ObjectDesc {
     uint64_t image_offset = 0;
 };
 
+class DetectorInstance;
+struct InstanceLimits;
+
 class Worker {
 public:
-    explicit Worker(const std::vector<const LoadedDetector*>& detectors);
+    Worker(const std::vector<const LoadedDetector*>& detectors, const InstanceLimits& limits);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -65,12 +67,12 @@ public:
 private:
     struct Slot {
         const LoadedDetector* det;
-        std::unique_ptr<triage_host> host;
-        void* instance;
+        std::unique_ptr<DetectorInstance> instance;
     };
-    bool call(Slot& s, int rc, const char* phase);
+    void fail(Slot& s);
     std::vector<Slot> slots_;
     ObjectResult current_;
+    std::chrono::milliseconds budget_;
 };
 
 }  // namespace triage::engine

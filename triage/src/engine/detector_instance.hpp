@@ -1,0 +1,43 @@
+// One detector's instance inside one worker, behind a common interface: built-in detectors run
+// in process through the C ABI; external plugins run in a child process of their own
+// (plugin_process.cpp), so a plugin that crashes, hangs or eats memory is killed and recorded
+// while the scan goes on.
+#pragma once
+
+#include "engine/detectors.hpp"
+#include "engine/worker.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace triage::engine {
+
+using Clock = std::chrono::steady_clock;
+
+struct InstanceLimits {
+    std::chrono::milliseconds object_budget{60000};  // per object, all phases together
+    uint64_t memory_bytes = 2ull << 30;              // address-space limit of a plugin process
+};
+
+class DetectorInstance {
+public:
+    virtual ~DetectorInstance() = default;
+    // Each phase returns false on failure (error() says why); results go to out.
+    // budget: the time this detector may spend on this object, all phases together.
+    virtual bool begin(const triage_object_info& info, Clock::duration budget, ObjectResult& out) = 0;
+    virtual bool block(const uint8_t* data, size_t len, uint64_t offset, ObjectResult& out) = 0;
+    virtual bool end(ObjectResult& out) = 0;
+    virtual std::string error() const = 0;
+    // False when the instance cannot be used at all (creation failed repeatedly).
+    virtual bool usable() const = 0;
+};
+
+std::unique_ptr<DetectorInstance> make_in_process_instance(const LoadedDetector& det);
+std::unique_ptr<DetectorInstance> make_plugin_process_instance(const LoadedDetector& det, const InstanceLimits& limits);
+
+// Entry point of the child process: `triage __plugin-host SO DETECTOR [KEY=VALUE...]`,
+// talking the plugin protocol on file descriptor 3.
+int plugin_host_main(int argc, char** argv);
+
+}  // namespace triage::engine

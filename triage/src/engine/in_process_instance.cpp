@@ -1,0 +1,142 @@
+#include "engine/detector_instance.hpp"
+
+#include "engine/scan.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <iostream>
+#include <mutex>
+
+// The host context a detector instance gets; defined here, opaque to plugins.
+struct triage_host {
+    const triage::engine::LoadedDetector* det = nullptr;
+    triage::engine::ObjectResult* result = nullptr;  // the worker's current object
+    std::string option_buf;
+    triage::engine::Clock::time_point deadline = triage::engine::Clock::time_point::max();
+};
+
+namespace triage::engine {
+namespace {
+
+void host_log(triage_host* h, int level, const char* message) {
+    if (level < TRIAGE_LOG_WARNING || !message) return;
+    static std::mutex mu;
+    std::lock_guard lock(mu);
+    std::cerr << "\n[" << h->det->desc->name << "] " << (level >= TRIAGE_LOG_ERROR ? "error: " : "warning: ") << message
+              << "\n";
+}
+
+int host_emit_finding(triage_host* h, const triage_finding* f) {
+    if (!f || !h->result || !f->kind) return TRIAGE_ERROR;
+    FindingRec r;
+    r.detector = h->det->desc->name;
+    r.version = h->det->desc->version;
+    r.kind = f->kind;
+    r.rule = f->rule ? f->rule : "";
+    r.category = f->category ? f->category : "";
+    r.detail = f->detail ? f->detail : "";
+    r.severity = f->severity;
+    if (f->offset >= 0) r.offset = f->offset;
+    if (f->length >= 0) r.length = f->length;
+    h->result->findings.push_back(std::move(r));
+    return TRIAGE_OK;
+}
+
+int host_emit_hash(triage_host* h, const char* alg, const char* hex) {
+    if (!alg || !hex || !h->result) return TRIAGE_ERROR;
+    std::string a(alg);
+    for (auto& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    h->result->hashes.push_back({h->det->desc->name, a, hex});
+    return TRIAGE_OK;
+}
+
+int host_emit_child(triage_host* h, const char*, const uint8_t*, size_t, int64_t) {
+    if (h->result)
+        h->result->errors.push_back({h->det->desc->name, "emit_child: child objects are not accepted by this host yet"});
+    return TRIAGE_ERROR;
+}
+
+const char* host_get_option(triage_host* h, const char* key) {
+    if (!key) return nullptr;
+    auto it = h->det->options.find(key);
+    if (it != h->det->options.end()) {
+        h->option_buf = it->second;
+        return h->option_buf.c_str();
+    }
+    for (size_t i = 0; i < h->det->desc->option_count; ++i)
+        if (std::string(key) == h->det->desc->options[i].key) return h->det->desc->options[i].default_value;
+    return nullptr;
+}
+
+int host_is_cancelled(triage_host* h) {
+    return g_cancel.load(std::memory_order_relaxed) || Clock::now() > h->deadline ? 1 : 0;
+}
+
+const triage_host_api kHostApi{sizeof(triage_host_api), TRIAGE_HOST_API_VERSION, host_log, host_emit_finding,
+                               host_emit_hash,          host_emit_child,         host_get_option, host_is_cancelled};
+
+// A built-in (or trusted) detector called directly through the C ABI.
+class InProcessInstance final : public DetectorInstance {
+public:
+    explicit InProcessInstance(const LoadedDetector& det) : det_(det) {
+        host_.det = &det;
+        instance_ = det.desc->create(&kHostApi, &host_);
+    }
+    ~InProcessInstance() override {
+        if (instance_) det_.desc->destroy(instance_);
+    }
+    InProcessInstance(const InProcessInstance&) = delete;
+    InProcessInstance& operator=(const InProcessInstance&) = delete;
+
+    bool usable() const override { return instance_ != nullptr; }
+    bool begin(const triage_object_info& info, Clock::duration budget, ObjectResult& out) override {
+        budget_ = budget;
+        spent_ = Clock::duration::zero();
+        return timed(out, "object_begin", [&] { return det_.desc->object_begin(instance_, &info); });
+    }
+    bool block(const uint8_t* data, size_t len, uint64_t offset, ObjectResult& out) override {
+        return timed(out, "object_block", [&] { return det_.desc->object_block(instance_, data, len, offset); });
+    }
+    bool end(ObjectResult& out) override {
+        return timed(out, "object_end", [&] { return det_.desc->object_end(instance_); });
+    }
+    std::string error() const override { return error_; }
+
+private:
+    // Calls one phase, charging its time to this object's budget (is_cancelled turns true
+    // once the budget is spent, so a cooperative detector can stop early).
+    template <class F>
+    bool timed(ObjectResult& out, const char* phase, F&& call) {
+        host_.result = &out;
+        auto start = Clock::now();
+        host_.deadline = start + (budget_ - spent_);
+        int rc = call();
+        spent_ += Clock::now() - start;
+        host_.result = nullptr;
+        if (rc == TRIAGE_OK && spent_ <= budget_) return true;
+        if (rc != TRIAGE_OK) {
+            error_ = std::string(phase) + " failed";
+            if (det_.desc->last_error) {
+                const char* m = det_.desc->last_error(instance_);
+                if (m && *m) error_ += ": " + std::string(m);
+            }
+        } else {
+            // An in-process detector cannot be stopped mid-call; it is no longer fed this object.
+            error_ = std::string("exceeded the per-object time budget (during ") + phase + ")";
+        }
+        return false;
+    }
+    const LoadedDetector& det_;
+    triage_host host_;
+    void* instance_ = nullptr;
+    std::string error_;
+    Clock::duration budget_{}, spent_{};
+};
+
+}  // namespace
+
+std::unique_ptr<DetectorInstance> make_in_process_instance(const LoadedDetector& det) {
+    return std::make_unique<InProcessInstance>(det);
+}
+
+}  // namespace triage::engine
