@@ -75,27 +75,30 @@ struct In {
     }
 };
 
-// Waits for fd to be ready; false on timeout or error. A null deadline waits forever.
-bool wait_fd(int fd, short events, const Clock::time_point* deadline) {
+// Waits for fd to be ready: 0 ready, -2 deadline passed, -1 error. A null deadline waits forever.
+int wait_fd(int fd, short events, const Clock::time_point* deadline) {
     for (;;) {
         int ms = -1;
         if (deadline) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now()).count();
-            if (left < 0) return false;
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+            if (left <= 0) return -2;
             ms = static_cast<int>(std::min<long long>(left, 1 << 30));
         }
         pollfd p{fd, events, 0};
         int r = ::poll(&p, 1, ms);
-        if (r > 0) return true;
-        if (r == 0) return false;
-        if (errno != EINTR) return false;
+        if (r > 0) return 0;
+        if (r == 0) {
+            if (deadline) continue;  // re-check against the clock
+            return -2;
+        }
+        if (errno != EINTR) return -1;
     }
 }
 
 // 0 ok, -1 peer gone / error, -2 timeout.
 int write_all(int fd, const char* p, size_t n, const Clock::time_point* deadline) {
     while (n > 0) {
-        if (!wait_fd(fd, POLLOUT, deadline)) return deadline && Clock::now() > *deadline ? -2 : -1;
+        if (int w = wait_fd(fd, POLLOUT, deadline)) return w;
         ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;
@@ -109,7 +112,7 @@ int write_all(int fd, const char* p, size_t n, const Clock::time_point* deadline
 
 int read_all(int fd, char* p, size_t n, const Clock::time_point* deadline) {
     while (n > 0) {
-        if (!wait_fd(fd, POLLIN, deadline)) return deadline && Clock::now() > *deadline ? -2 : -1;
+        if (int w = wait_fd(fd, POLLIN, deadline)) return w;
         ssize_t r = ::recv(fd, p, n, 0);
         if (r == 0) return -1;
         if (r < 0) {
