@@ -29,9 +29,14 @@ const char* h_option(triage_host* h, const char* key) {
     return nullptr;
 }
 int h_cancelled(triage_host*) { return 0; }
+const char* h_get_hash(triage_host* h, const char* alg) {
+    if (!h->d->current || !alg) return nullptr;
+    auto it = h->d->known_hashes.find(alg);
+    return it == h->d->known_hashes.end() ? nullptr : it->second.c_str();
+}
 
 const triage_host_api kApi{sizeof(triage_host_api), TRIAGE_HOST_API_VERSION, h_log, h_finding, h_hash, h_child, h_option,
-                           h_cancelled};
+                           h_cancelled, h_get_hash};
 triage_host g_hosts[64];
 int g_next = 0;
 

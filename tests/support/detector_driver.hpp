@@ -36,6 +36,7 @@ public:
     // The host-facing state; public so the C callbacks can reach it.
     const triage_detector& det;
     std::map<std::string, std::string> options;
+    std::map<std::string, std::string> known_hashes;  // what get_hash answers
     Emitted* current = nullptr;
     void* instance = nullptr;
 };

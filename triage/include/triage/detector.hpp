@@ -36,6 +36,15 @@ protected:
         return v ? std::string(v) : fallback;
     }
     bool cancelled() const { return api_->is_cancelled(host_) != 0; }
+    // Hash of the current object (metadata detectors), empty when unknown.
+    std::string hash(const char* algorithm) const {
+        const char* v = api_->get_hash(host_, algorithm);
+        return v ? std::string(v) : std::string();
+    }
+    // Bytes derived from the current object that re-enter the scan as a child object.
+    bool emit_child(const std::string& relative_path, const uint8_t* data, size_t length, int64_t parent_offset) const {
+        return api_->emit_child(host_, relative_path.c_str(), data, length, parent_offset) == TRIAGE_OK;
+    }
 
 private:
     const triage_host_api* api_;
@@ -43,8 +52,8 @@ private:
 };
 
 namespace detail {
-template <class T>
-int guarded(void* instance, auto&& call) {
+template <class T, class F>
+int guarded(void* instance, F&& call) {
     auto* d = static_cast<T*>(instance);
     try {
         call(*d);

@@ -30,8 +30,13 @@ extern "C" {
 
 /* What a detector wants to see (bit flags in triage_detector.wants). */
 #define TRIAGE_WANT_BLOCKS 0x1u     /* every object's content, streamed in blocks */
-#define TRIAGE_WANT_UNALLOC 0x2u    /* unallocated byte ranges (carvers) */
-#define TRIAGE_WANT_METADATA 0x4u   /* only metadata and hashes, after the content pass */
+#define TRIAGE_WANT_UNALLOC 0x2u    /* unallocated byte ranges (carvers): streamed in blocks,
+                                       offsets relative to the range; image_offset says where it is */
+#define TRIAGE_WANT_METADATA 0x4u   /* no content: object_begin/object_end after the content
+                                       detectors, with get_hash() answering (hash-set lookups) */
+#define TRIAGE_WANT_WHOLE 0x8u      /* the whole object in ONE object_block call, for objects up to
+                                       the host's whole-object cap (--whole-object-cap); larger
+                                       objects are not given to the detector */
 
 /* Kinds of object handed to detectors. */
 #define TRIAGE_OBJECT_FILE 0        /* a file's default data stream */
@@ -72,7 +77,9 @@ typedef struct triage_finding {
     const char* detail;        /* free text or JSON */
 } triage_finding;
 
-/* Functions the host hands to detectors. Append-only: new members go at the end. */
+/* Functions the host hands to detectors. Append-only: new members go at the end, and
+ * TRIAGE_HOST_API_VERSION grows with them; version 1 is everything up to get_hash.
+ * Strings returned by get_option and get_hash stay valid until the next call of either. */
 typedef struct triage_host_api {
     uint32_t struct_size;
     uint32_t api_version;
@@ -81,13 +88,19 @@ typedef struct triage_host_api {
     /* Record a content hash of the current object, e.g. ("sha256", "ab12..."). */
     int (*emit_hash)(triage_host* host, const char* algorithm, const char* hex_value);
     /* Bytes derived from the current object (carved, extracted) that re-enter the scan as a
-     * child object named by relative_path under the current object's path. */
+     * child object named by relative_path under the current object's path ("parent>relative"):
+     * hashed, matched and scanned by every detector, and listed in the index with its parent.
+     * The host copies the bytes. parent_offset: where they start in the parent, or -1. */
     int (*emit_child)(triage_host* host, const char* relative_path, const uint8_t* data,
                       size_t length, int64_t parent_offset);
     /* Value of this detector's option KEY as text (the default when not set), or NULL. */
     const char* (*get_option)(triage_host* host, const char* key);
     /* Non-zero when the scan is being cancelled or this object's time budget is spent. */
     int (*is_cancelled)(triage_host* host);
+    /* The current object's hash by algorithm ("md5", "sha1", "sha256"), lower-case hex, or NULL
+     * when not known. Known to TRIAGE_WANT_METADATA detectors; content detectors run before
+     * the hashes are final and get NULL. */
+    const char* (*get_hash)(triage_host* host, const char* algorithm);
 } triage_host_api;
 
 /* An option a detector takes. type is "string", "int", "bool" or "size". */
@@ -125,6 +138,14 @@ typedef struct triage_plugin {
     const triage_detector* const* detectors;
     size_t detector_count;
 } triage_plugin;
+
+/* Marks the entry point visible even when a plugin builds with -fvisibility=hidden:
+ *   TRIAGE_PLUGIN_EXPORT const triage_plugin* triage_plugin_entry(uint32_t host_api_version) */
+#if defined(__GNUC__) || defined(__clang__)
+#define TRIAGE_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define TRIAGE_PLUGIN_EXPORT
+#endif
 
 /* The single entry point. host_api_version is the host's TRIAGE_HOST_API_VERSION. */
 typedef const triage_plugin* (*triage_plugin_entry_fn)(uint32_t host_api_version);

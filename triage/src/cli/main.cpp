@@ -32,8 +32,8 @@ int cmd_verify_image(const std::string& path, bool quiet) {
     auto img = evidence::open_image(path);
     auto h = evidence::hash_image(*img);
     const auto& st = img->stored_hashes();
-    std::string verdict = evidence::verdict(st, h);
     auto integrity = img->integrity_errors();
+    std::string verdict = evidence::verdict(st, h, !integrity.empty());
     std::cout << "evidence:        " << path << "\n"
               << "format:          " << img->format() << " (" << img->segments().size() << " segment(s))\n"
               << "size:            " << img->size() << " bytes\n"
@@ -149,6 +149,9 @@ int main(int argc, char** argv) {
     scan->add_option("--plugin-memory", so.plugin_memory_mb,
                      "Memory limit of each external plugin process, MiB (default 2048)")
         ->check(CLI::Range(16, 1 << 20));
+    scan->add_option("--whole-object-cap", so.whole_object_cap_mb,
+                     "Largest object (MiB) handed whole to detectors that want whole objects (default 64)")
+        ->check(CLI::Range(1, 1 << 16));
 
     std::string vi_path;
     bool vi_quiet = false;

@@ -18,6 +18,7 @@ using Clock = std::chrono::steady_clock;
 struct InstanceLimits {
     std::chrono::milliseconds object_budget{60000};  // per object, all phases together
     uint64_t memory_bytes = 2ull << 30;              // address-space limit of a plugin process
+    uint64_t whole_cap_bytes = 64ull << 20;          // TRIAGE_WANT_WHOLE objects up to this size
 };
 
 class DetectorInstance {
@@ -25,7 +26,9 @@ public:
     virtual ~DetectorInstance() = default;
     // Each phase returns false on failure (error() says why); results go to out.
     // budget: the time this detector may spend on this object, all phases together.
-    virtual bool begin(const triage_object_info& info, Clock::duration budget, ObjectResult& out) = 0;
+    // known_hashes: what get_hash() answers (the metadata phase), or null.
+    virtual bool begin(const triage_object_info& info, Clock::duration budget, const std::vector<HashRec>* known_hashes,
+                       ObjectResult& out) = 0;
     virtual bool block(const uint8_t* data, size_t len, uint64_t offset, ObjectResult& out) = 0;
     virtual bool end(ObjectResult& out) = 0;
     virtual std::string error() const = 0;

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -19,14 +20,18 @@ DetectorSet::~DetectorSet() {
 }
 
 std::string DetectorSet::add_plugin(const triage_plugin* plugin, const std::string& origin) {
+    // Sizes as of host API version 1: later hosts grow these structs at the end and must keep
+    // accepting plugins built against the version-1 headers.
+    constexpr size_t kPluginV1Size = offsetof(triage_plugin, detector_count) + sizeof(size_t);
+    constexpr size_t kDetectorV1Size = offsetof(triage_detector, last_error) + sizeof(void*);
     if (!plugin) return "its entry point returned no plugin description";
-    if (plugin->struct_size < sizeof(triage_plugin)) return "its plugin description is from an unknown ABI (too small)";
+    if (plugin->struct_size < kPluginV1Size) return "its plugin description is from an unknown ABI (too small)";
     if (plugin->min_host_api > TRIAGE_HOST_API_VERSION)
         return "it needs host API version " + std::to_string(plugin->min_host_api) + ", this triage provides version " +
                std::to_string(TRIAGE_HOST_API_VERSION);
     for (size_t i = 0; i < plugin->detector_count; ++i) {
         const triage_detector* d = plugin->detectors[i];
-        if (!d || d->struct_size < sizeof(triage_detector) || !d->name || !d->version || !d->create ||
+        if (!d || d->struct_size < kDetectorV1Size || !d->name || !d->version || !d->create ||
             !d->destroy || !d->object_begin || !d->object_block || !d->object_end)
             return "detector #" + std::to_string(i) + " is incomplete (missing name, version or callbacks)";
         if (find(d->name)) return "a detector named '" + std::string(d->name) + "' is already loaded";

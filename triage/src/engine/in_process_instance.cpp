@@ -13,6 +13,7 @@ struct triage_host {
     triage::engine::ObjectResult* result = nullptr;  // the worker's current object
     std::string option_buf;
     triage::engine::Clock::time_point deadline = triage::engine::Clock::time_point::max();
+    const std::vector<triage::engine::HashRec>* known_hashes = nullptr;
 };
 
 namespace triage::engine {
@@ -50,10 +51,26 @@ int host_emit_hash(triage_host* h, const char* alg, const char* hex) {
     return TRIAGE_OK;
 }
 
-int host_emit_child(triage_host* h, const char*, const uint8_t*, size_t, int64_t) {
-    if (h->result)
-        h->result->errors.push_back({h->det->desc->name, "emit_child: child objects are not accepted by this host yet"});
-    return TRIAGE_ERROR;
+int host_emit_child(triage_host* h, const char* relative_path, const uint8_t* data, size_t length,
+                    int64_t parent_offset) {
+    auto* r = h->result;
+    if (!r || !relative_path || !*relative_path || (!data && length)) return TRIAGE_ERROR;
+    if (r->child_bytes + length > kMaxChildBytesPerObject) {
+        r->errors.push_back({h->det->desc->name, "emit_child refused: more than " +
+                                                     std::to_string(kMaxChildBytesPerObject >> 20) +
+                                                     " MiB of child objects from one object"});
+        return TRIAGE_ERROR;
+    }
+    r->child_bytes += length;
+    r->children.push_back({h->det->desc->name, relative_path, std::vector<uint8_t>(data, data + length), parent_offset});
+    return TRIAGE_OK;
+}
+
+const char* host_get_hash(triage_host* h, const char* algorithm) {
+    if (!h->known_hashes || !algorithm) return nullptr;
+    for (const auto& x : *h->known_hashes)
+        if (x.algorithm == algorithm) return x.value.c_str();
+    return nullptr;
 }
 
 const char* host_get_option(triage_host* h, const char* key) {
@@ -73,7 +90,8 @@ int host_is_cancelled(triage_host* h) {
 }
 
 const triage_host_api kHostApi{sizeof(triage_host_api), TRIAGE_HOST_API_VERSION, host_log, host_emit_finding,
-                               host_emit_hash,          host_emit_child,         host_get_option, host_is_cancelled};
+                               host_emit_hash,          host_emit_child,         host_get_option, host_is_cancelled,
+                               host_get_hash};
 
 // A built-in (or trusted) detector called directly through the C ABI.
 class InProcessInstance final : public DetectorInstance {
@@ -89,7 +107,9 @@ public:
     InProcessInstance& operator=(const InProcessInstance&) = delete;
 
     bool usable() const override { return instance_ != nullptr; }
-    bool begin(const triage_object_info& info, Clock::duration budget, ObjectResult& out) override {
+    bool begin(const triage_object_info& info, Clock::duration budget, const std::vector<HashRec>* known_hashes,
+               ObjectResult& out) override {
+        host_.known_hashes = known_hashes;
         budget_ = budget;
         spent_ = Clock::duration::zero();
         return timed(out, "object_begin", [&] { return det_.desc->object_begin(instance_, &info); });

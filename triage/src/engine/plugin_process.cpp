@@ -32,6 +32,7 @@ enum MsgType : uint32_t {
     kHash = 11,
     kLog = 12,
     kResult = 13,
+    kChild = 14,
 };
 
 // ---- framing: [u32 type][u32 length][payload] ---------------------------------------
@@ -156,7 +157,8 @@ public:
     bool usable() const override { return spawn_failures_ < 3; }
     std::string error() const override { return error_; }
 
-    bool begin(const triage_object_info& info, Clock::duration budget, ObjectResult& out) override {
+    bool begin(const triage_object_info& info, Clock::duration budget, const std::vector<HashRec>* known_hashes,
+               ObjectResult& out) override {
         budget_ = budget;
         spent_ = Clock::duration::zero();
         if (pid_ < 0 && !spawn()) return false;
@@ -168,6 +170,12 @@ public:
         o.u64(info.image_offset);
         o.str(info.path);
         o.str(info.name);
+        o.u32(known_hashes ? static_cast<uint32_t>(known_hashes->size()) : 0);
+        if (known_hashes)
+            for (const auto& h : *known_hashes) {
+                o.str(h.algorithm.c_str());
+                o.str(h.value.c_str());
+            }
         return exchange(kBegin, o.b, nullptr, 0, out, "object_begin");
     }
     bool block(const uint8_t* data, size_t len, uint64_t offset, ObjectResult& out) override {
@@ -332,6 +340,23 @@ private:
                     if (in.ok) out.hashes.push_back({det_.desc->name, alg, hex});
                     break;
                 }
+                case kChild: {
+                    std::string rel = in.str();
+                    int64_t poff = in.num<int64_t>();
+                    if (!in.ok || rel.empty()) break;
+                    size_t n = p.size() - in.pos;
+                    if (out.child_bytes + n > kMaxChildBytesPerObject) {
+                        out.errors.push_back({det_.desc->name, "emit_child refused: more than " +
+                                                                   std::to_string(kMaxChildBytesPerObject >> 20) +
+                                                                   " MiB of child objects from one object"});
+                        break;
+                    }
+                    out.child_bytes += n;
+                    out.children.push_back({det_.desc->name, rel,
+                                            std::vector<uint8_t>(p.begin() + static_cast<std::ptrdiff_t>(in.pos), p.end()),
+                                            poff});
+                    break;
+                }
                 case kLog: {
                     int32_t level = in.num<int32_t>();
                     std::string msg = in.str();
@@ -370,6 +395,7 @@ struct ChildState {
     std::map<std::string, std::string> options;
     const triage_detector* det = nullptr;
     std::string option_buf;
+    std::map<std::string, std::string> hashes;  // of the current object (metadata phase)
 };
 ChildState g_child;
 
@@ -404,7 +430,20 @@ int child_emit_hash(triage_host*, const char* alg, const char* hex) {
     child_send(kHash, o);
     return TRIAGE_OK;
 }
-int child_emit_child(triage_host*, const char*, const uint8_t*, size_t, int64_t) { return TRIAGE_ERROR; }
+int child_emit_child(triage_host*, const char* rel, const uint8_t* data, size_t len, int64_t parent_offset) {
+    if (!rel || !*rel || (!data && len) || len > kMaxPayload - 4096) return TRIAGE_ERROR;
+    Out o;
+    o.str(rel);
+    o.i64(parent_offset);
+    o.b.append(reinterpret_cast<const char*>(data), len);
+    child_send(kChild, o);
+    return TRIAGE_OK;
+}
+const char* child_get_hash(triage_host*, const char* alg) {
+    if (!alg) return nullptr;
+    auto it = g_child.hashes.find(alg);
+    return it == g_child.hashes.end() ? nullptr : it->second.c_str();
+}
 const char* child_get_option(triage_host*, const char* key) {
     if (!key) return nullptr;
     auto it = g_child.options.find(key);
@@ -419,7 +458,8 @@ const char* child_get_option(triage_host*, const char* key) {
 int child_is_cancelled(triage_host*) { return 0; }  // the parent kills the process instead
 
 const triage_host_api kChildApi{sizeof(triage_host_api), TRIAGE_HOST_API_VERSION, child_log,        child_emit_finding,
-                                child_emit_hash,         child_emit_child,        child_get_option, child_is_cancelled};
+                                child_emit_hash,         child_emit_child,        child_get_option, child_is_cancelled,
+                                child_get_hash};
 
 void child_result(int rc, const char* msg) {
     Out o;
@@ -482,6 +522,12 @@ int plugin_host_main(int argc, char** argv) {
             info.image_offset = in.num<uint64_t>();
             path = in.str();
             fname = in.str();
+            g_child.hashes.clear();
+            uint32_t nh = in.num<uint32_t>();
+            for (uint32_t k = 0; k < nh && in.ok; ++k) {
+                std::string a = in.str();
+                g_child.hashes[a] = in.str();
+            }
             info.path = path.c_str();
             info.name = fname.c_str();
             rc = in.ok ? d->object_begin(inst, &info) : TRIAGE_ERROR;

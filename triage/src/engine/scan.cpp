@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <set>
 #include <unordered_set>
 
 namespace fs = std::filesystem;
@@ -38,10 +39,19 @@ struct FileRow {
     layout::FileEntry e;
     std::string content = "none";
     std::string location;   // for error rows
+    // Objects derived by a detector (archive members, carved items).
+    std::string origin = "fs";
+    std::optional<int64_t> parent_id, parent_offset;
+    std::string detector;
+};
+
+struct UnallocRange {
+    uint64_t start = 0, length = 0;
 };
 
 struct Job {
     FileRow row;
+    std::optional<UnallocRange> unalloc;   // set for an unallocated range instead of a file
     BoundedQueue<Block> blocks{4};
     bool read_ok = true;       // written by the reader before blocks.close()
     bool cancelled = false;
@@ -54,7 +64,7 @@ void insert_file(index::Db& db, const FileRow& r, const ObjectResult* res) {
     auto& st = db.cached(
         "INSERT OR IGNORE INTO files(file_id, evidence_id, fs_id, path, name, stream, meta_addr, meta_seq, attr_type, "
         "attr_id, name_type, meta_type, allocated, realloc, virtual, size, mode, uid, gid, mtime, atime, ctime, crtime, "
-        "content) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "content, origin, parent_id, detector, parent_offset) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     st.bind(1, r.file_id).bind(2, r.evidence_id).bind(3, r.fs_id).bind(4, e.path).bind(5, e.name);
     if (e.stream.empty())
         st.bind_null(6);
@@ -66,6 +76,8 @@ void insert_file(index::Db& db, const FileRow& r, const ObjectResult* res) {
     st.bind(13, e.allocated ? 1 : 0).bind(14, e.realloc ? 1 : 0).bind(15, e.is_virtual ? 1 : 0);
     st.bind(16, e.size).bind(17, e.mode).bind(18, e.uid).bind(19, e.gid);
     st.bind(20, e.mtime).bind(21, e.atime).bind(22, e.ctime).bind(23, e.crtime).bind(24, r.content);
+    st.bind(25, r.origin).bind(26, r.parent_id).bind(27, r.detector.empty() ? nullptr : r.detector.c_str());
+    st.bind(28, r.parent_offset);
     st.run();
     if (db.changes() == 0 || !res) return;  // already indexed (resumed scan or a name listed twice)
     auto& hs = db.cached("INSERT OR REPLACE INTO hashes(file_id, algorithm, value) VALUES (?,?,?)");
@@ -86,6 +98,29 @@ void insert_file(index::Db& db, const FileRow& r, const ObjectResult* res) {
             .bind(10, f.length)
             .bind(11, f.detail)
             .run();
+}
+
+// Findings on an unallocated range: no file, offsets made image offsets.
+void insert_range_findings(index::Db& db, int64_t evidence_id, const UnallocRange& range, const ObjectResult& res) {
+    auto& st = db.cached(
+        "INSERT INTO findings(file_id, evidence_id, detector, detector_version, kind, rule, category, severity, offset, "
+        "length, detail) VALUES (NULL,?,?,?,?,?,?,?,?,?,?)");
+    for (const auto& f : res.findings)
+        st.bind(1, evidence_id)
+            .bind(2, f.detector)
+            .bind(3, f.version)
+            .bind(4, f.kind)
+            .bind(5, f.rule)
+            .bind(6, f.category)
+            .bind(7, f.severity)
+            .bind(8, f.offset ? std::optional<int64_t>(*f.offset + static_cast<int64_t>(range.start)) : std::nullopt)
+            .bind(9, f.length)
+            .bind(10, f.detail)
+            .run();
+    db.cached("UPDATE unalloc_ranges SET scanned=1 WHERE evidence_id=? AND start_offset=?")
+        .bind(1, evidence_id)
+        .bind(2, range.start)
+        .run();
 }
 
 void insert_error(index::Db& db, std::optional<int64_t> evidence_id, const std::string& location,
@@ -129,6 +164,8 @@ public:
         : idx_(idx), writer_(writer), evidence_id_(evidence_id), label_(label), progress_(progress), limits_(limits),
           jobs_(jobs * 2) {
         next_file_id_ = index::query_int(idx_.db(), "SELECT max(file_id) FROM files", 0) + 1;
+        whole_cap_ = limits.whole_cap_bytes;
+        for (const auto* d : dets) wants_unalloc_ = wants_unalloc_ || (d->desc->wants & TRIAGE_WANT_UNALLOC);
         next_fs_id_ = index::query_int(idx_.db(), "SELECT max(fs_id) FROM filesystems", 0) + 1;
         for (unsigned i = 0; i < jobs; ++i) workers_.emplace_back([this, &dets] { worker_main(dets); });
     }
@@ -207,7 +244,7 @@ public:
         progress_.files.fetch_add(1, std::memory_order_relaxed);
         if (!existing_keys_.empty() && existing_keys_.count(key(e.path, e.meta_addr, e.attr_type, e.attr_id))) return;
         FileRow row;
-        row.file_id = next_file_id_++;
+        row.file_id = next_file_id_.fetch_add(1);
         row.evidence_id = evidence_id_;
         row.fs_id = fs_id_;
         row.e = e;
@@ -281,6 +318,7 @@ public:
     }
 
     int errors() const { return errors_; }
+    bool wants_unallocated() const { return wants_unalloc_; }
 
 private:
     static std::string key(const std::string& path, uint64_t meta, uint32_t type, uint16_t id) {
@@ -291,34 +329,173 @@ private:
         Worker w(dets, limits_);
         while (auto j = jobs_.pop()) {
             auto job = std::move(*j);
-            const auto& e = job->row.e;
-            ObjectDesc obj;
-            obj.kind = e.stream.empty() ? TRIAGE_OBJECT_FILE : TRIAGE_OBJECT_STREAM;
-            obj.object_id = job->row.file_id;
-            obj.path = e.path;
-            obj.name = e.name;
-            obj.size = e.size ? static_cast<uint64_t>(*e.size) : 0;
-            obj.allocated = e.allocated;
-            ObjectResult res = w.process(obj, job->blocks);
-            FileRow& row = job->row;
-            if (job->cancelled) {
+            if (job->unalloc) {
+                process_range(w, *job);
                 finish_job();
                 continue;
             }
-            if (job->read_ok) {
-                row.content = "read";
-            } else {
-                res.hashes.clear();  // hashes of part of a file would be wrong, not partial
-                row.content = job->bytes_read > 0 ? "partial" : "unreadable";
-                res.errors.push_back({"", job->read_error});
+            // A read cut short by cancellation is not recorded (see file_impl).
+            if (job->cancelled) {
+                while (job->blocks.pop()) {
+                }
+                finish_job();
+                continue;
             }
-            writer_.post([row = std::move(row), res = std::move(res)](index::Db& db) {
-                insert_file(db, row, &res);
-                for (const auto& e : res.errors) insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
+            std::vector<std::pair<FileRow, ObjectResult>> rows;
+            process_file(w, std::move(job->row), job->blocks, job->read_ok, job->read_error, job->bytes_read, 0, rows);
+            // The object and everything derived from it land in one transaction, so a resumed
+            // scan never finds a parent without its children.
+            writer_.post([rows = std::move(rows)](index::Db& db) {
+                for (const auto& [row, res] : rows) {
+                    insert_file(db, row, &res);
+                    for (const auto& e : res.errors)
+                        insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
+                }
             });
             finish_job();
         }
     }
+
+    static constexpr int kMaxChildDepth = 8;
+
+    void process_file(Worker& w, FileRow row, BoundedQueue<Block>& blocks, bool read_ok, const std::string& read_error,
+                      uint64_t bytes_read, int depth, std::vector<std::pair<FileRow, ObjectResult>>& rows) {
+        const auto& e = row.e;
+        ObjectDesc obj;
+        obj.kind = depth > 0 ? TRIAGE_OBJECT_CHILD : e.stream.empty() ? TRIAGE_OBJECT_FILE : TRIAGE_OBJECT_STREAM;
+        obj.object_id = row.file_id;
+        obj.path = e.path;
+        obj.name = e.name;
+        obj.size = e.size ? static_cast<uint64_t>(*e.size) : 0;
+        obj.allocated = e.allocated;
+        ObjectResult res = w.process(obj, blocks, whole_cap_);
+        if (read_ok) {
+            row.content = "read";
+        } else {
+            res.hashes.clear();  // hashes of part of a file would be wrong, not partial
+            res.children.clear();
+            row.content = bytes_read > 0 ? "partial" : "unreadable";
+            res.errors.push_back({"", read_error});
+        }
+        std::vector<ChildRec> children = std::move(res.children);
+        const FileRow parent = row;
+        rows.emplace_back(std::move(row), std::move(res));
+        for (auto& c : children) {
+            FileRow cr;
+            cr.file_id = next_file_id_.fetch_add(1);
+            cr.evidence_id = parent.evidence_id;
+            cr.fs_id = parent.fs_id;
+            cr.e = parent.e;
+            cr.e.path = parent.e.path + ">" + c.relative_path;
+            auto slash = c.relative_path.find_last_of('/');
+            cr.e.name = slash == std::string::npos ? c.relative_path : c.relative_path.substr(slash + 1);
+            cr.e.stream.clear();
+            cr.e.name_type = 'r';
+            cr.e.meta_type = 'r';
+            cr.e.is_virtual = false;
+            cr.e.size = static_cast<int64_t>(c.data.size());
+            cr.origin = "extracted";
+            cr.parent_id = parent.file_id;
+            cr.detector = c.detector;
+            if (c.parent_offset >= 0) cr.parent_offset = c.parent_offset;
+            cr.location = parent.location + ">" + c.relative_path;
+            if (depth + 1 > kMaxChildDepth) {
+                rows.emplace_back(cr, ObjectResult{});
+                rows.back().second.errors.push_back(
+                    {c.detector, "not scanned: more than " + std::to_string(kMaxChildDepth) + " levels of nested objects"});
+                continue;
+            }
+            const size_t bs = 1 << 20;
+            BoundedQueue<Block> q(c.data.size() / bs + 2);
+            for (size_t off = 0; off < c.data.size(); off += bs) {
+                Block b;
+                b.offset = off;
+                b.data.assign(c.data.begin() + static_cast<std::ptrdiff_t>(off),
+                              c.data.begin() + static_cast<std::ptrdiff_t>(std::min(c.data.size(), off + bs)));
+                q.push(std::move(b));
+            }
+            q.close();
+            std::vector<uint8_t>().swap(c.data);
+            process_file(w, std::move(cr), q, true, {}, 0, depth + 1, rows);
+        }
+    }
+
+    void process_range(Worker& w, Job& job) {
+        const UnallocRange r = *job.unalloc;
+        ObjectDesc obj;
+        obj.kind = TRIAGE_OBJECT_UNALLOC;
+        obj.path = job.row.e.path;
+        obj.name = job.row.e.name;
+        obj.size = r.length;
+        obj.allocated = false;
+        obj.image_offset = r.start;
+        ObjectResult res = w.process(obj, job.blocks, 0);
+        if (job.cancelled) return;  // not marked scanned: the next run does it again
+        if (!res.children.empty())
+            res.errors.push_back({res.children.front().detector,
+                                  "child objects from unallocated space are not indexed by this version"});
+        if (!job.read_ok) res.errors.push_back({"", job.read_error});
+        int64_t ev = evidence_id_;
+        std::string loc = label_ + ": " + job.row.e.path;
+        writer_.post([ev, r, loc, res = std::move(res)](index::Db& db) {
+            insert_range_findings(db, ev, r, res);
+            for (const auto& e : res.errors) insert_error(db, ev, loc, e.detector, std::nullopt, e.message);
+        });
+    }
+
+public:
+    // Streams each unallocated range not yet scanned to the TRIAGE_WANT_UNALLOC detectors.
+    void scan_unallocated(evidence::Image& img) {
+        writer_.flush();
+        std::set<uint64_t> done;
+        {
+            index::Stmt s = idx_.db().prepare("SELECT start_offset FROM unalloc_ranges WHERE evidence_id=? AND scanned=1");
+            s.bind(1, evidence_id_);
+            while (s.step()) done.insert(static_cast<uint64_t>(s.col_int(0)));
+        }
+        index::Stmt s = idx_.db().prepare(
+            "SELECT start_offset, length, kind FROM unalloc_ranges WHERE evidence_id=? AND scanned=0 ORDER BY start_offset");
+        s.bind(1, evidence_id_);
+        std::vector<std::pair<UnallocRange, std::string>> todo;
+        while (s.step())
+            todo.push_back({{static_cast<uint64_t>(s.col_int(0)), static_cast<uint64_t>(s.col_int(1))}, s.col_text(2)});
+        const size_t bs = 1 << 20;
+        std::vector<uint8_t> buf(bs);
+        for (const auto& [r, kind] : todo) {
+            if (g_cancel.load()) break;
+            char name[64];
+            std::snprintf(name, sizeof name, "unalloc@0x%llx", static_cast<unsigned long long>(r.start));
+            auto job = std::make_shared<Job>();
+            job->unalloc = r;
+            job->row.e.path = name;
+            job->row.e.name = kind;
+            struct CloseOnExit {
+                Job& j;
+                ~CloseOnExit() { j.blocks.close(); }
+            } guard{*job};
+            inflight_.fetch_add(1);
+            jobs_.push(job);
+            for (uint64_t off = 0; off < r.length && !g_cancel.load();) {
+                size_t want = static_cast<size_t>(std::min<uint64_t>(bs, r.length - off));
+                int64_t n = img.read(r.start + off, buf.data(), want);
+                if (n <= 0) {
+                    job->read_ok = false;
+                    job->read_error = "read error at image offset " + std::to_string(r.start + off);
+                    break;
+                }
+                Block b;
+                b.offset = off;
+                b.data.assign(buf.begin(), buf.begin() + n);
+                progress_.content_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+                job->blocks.push(std::move(b));
+                off += static_cast<uint64_t>(n);
+            }
+            job->cancelled = g_cancel.load();
+        }
+        wait_idle();
+    }
+
+private:
 
     void finish_job() {
         if (inflight_.fetch_sub(1) == 1) {
@@ -338,8 +515,11 @@ private:
     std::atomic<int64_t> inflight_{0};
     std::mutex idle_mu_;
     std::condition_variable idle_cv_;
-    int64_t next_file_id_ = 1, next_fs_id_ = 1, fs_id_ = 0;
+    std::atomic<int64_t> next_file_id_{1};
+    int64_t next_fs_id_ = 1, fs_id_ = 0;
+    uint64_t whole_cap_ = 64 << 20;
     std::unordered_set<std::string> existing_keys_;
+    bool wants_unalloc_ = false;
     int errors_ = 0;
     std::string fatal_;
 };
@@ -500,6 +680,7 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
 
         layout::WalkSummary summary;
         int walk_errors = 0;
+        bool integrity_problems = false;
         std::string fatal;
         {
             index::IndexWriter writer(fs::path(opt.case_dir) / index::kIndexFile);
@@ -507,6 +688,7 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                 InstanceLimits limits;
                 limits.object_budget = std::chrono::milliseconds(static_cast<int64_t>(opt.detector_timeout_s * 1000));
                 limits.memory_bytes = opt.plugin_memory_mb << 20;
+                limits.whole_cap_bytes = opt.whole_object_cap_mb << 20;
                 EvidenceScan scan(idx, writer, evidence_id, path, dets, jobs, progress, limits);
                 layout::WalkOptions wo;
                 wo.block_size = opt.block_size;
@@ -517,12 +699,19 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                     scan.error(path, e.what());
                 }
                 scan.wait_idle();
+                if (scan.wants_unallocated() && scan.fatal().empty() && !g_cancel.load()) scan.scan_unallocated(*img);
                 scan.finish_workers();
                 if (!scan.fatal().empty()) throw std::runtime_error(scan.fatal());
                 walk_errors = scan.errors();
                 hasher.join();
-                for (const auto& m : hash_handle->integrity_errors()) scan.error(path, m);
-                for (const auto& m : img->integrity_errors()) scan.error(path, m);
+                for (const auto& m : hash_handle->integrity_errors()) {
+                    scan.error(path, m);
+                    integrity_problems = true;
+                }
+                for (const auto& m : img->integrity_errors()) {
+                    scan.error(path, m);
+                    integrity_problems = true;
+                }
                 if (!hashes.complete && !g_cancel.load())
                     scan.error(path, "image hash incomplete: " + hashes.error);
                 writer.flush();
@@ -544,7 +733,7 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
             }
             return kExitEvidenceUnreadable;
         }
-        const std::string verification = evidence::verdict(img->stored_hashes(), hashes);
+        const std::string verification = evidence::verdict(img->stored_hashes(), hashes, integrity_problems);
         if (g_cancel.load()) {
             idx.audit("scan interrupted", {{"evidence_id", evidence_id}, {"files_seen", progress.files.load()}});
             std::cerr << "triage: interrupted; the index is consistent and a new run resumes this evidence\n";

@@ -19,7 +19,7 @@ Worker::Worker(const std::vector<const LoadedDetector*>& dets, const InstanceLim
 
 Worker::~Worker() = default;
 
-ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks) {
+ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks, uint64_t whole_cap) {
     current_ = ObjectResult{};
     triage_object_info info{};
     info.struct_size = sizeof info;
@@ -30,26 +30,62 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks)
     info.size = obj.size;
     info.allocated = obj.allocated ? 1 : 0;
     info.image_offset = obj.image_offset;
-    std::vector<char> active(slots_.size(), 0);
-    for (size_t i = 0; i < slots_.size(); ++i) {
-        auto& s = slots_[i];
-        if (!(s.det->desc->wants & TRIAGE_WANT_BLOCKS)) continue;
+    const bool unalloc = obj.kind == TRIAGE_OBJECT_UNALLOC;
+    const uint32_t streaming = unalloc ? TRIAGE_WANT_UNALLOC : TRIAGE_WANT_BLOCKS;
+
+    auto start = [&](Slot& s, const std::vector<HashRec>* hashes) {
         if (!s.instance->usable()) {
             current_.errors.push_back({s.det->desc->name, "detector unavailable: " + s.instance->error()});
-            continue;
+            return false;
         }
-        active[i] = s.instance->begin(info, budget_, current_);
-        if (!active[i]) fail(s);
-    }
+        if (s.instance->begin(info, budget_, hashes, current_)) return true;
+        fail(s);
+        return false;
+    };
+
+    // Streaming detectors see each block as it arrives.
+    std::vector<char> active(slots_.size(), 0);
+    for (size_t i = 0; i < slots_.size(); ++i)
+        if (slots_[i].det->desc->wants & streaming) active[i] = start(slots_[i], nullptr);
+    // Whole-object detectors get one buffer at the end, if the object fits the cap.
+    bool want_whole = false;
+    if (!unalloc)
+        for (const auto& s : slots_) want_whole = want_whole || (s.det->desc->wants & TRIAGE_WANT_WHOLE);
+    std::vector<uint8_t> whole;
+    bool whole_fits = want_whole && obj.size <= whole_cap;
+    if (whole_fits) whole.reserve(obj.size);
+
     while (auto b = blocks.pop()) {
         for (size_t i = 0; i < slots_.size(); ++i) {
             if (!active[i]) continue;
             active[i] = slots_[i].instance->block(b->data.data(), b->data.size(), b->offset, current_);
             if (!active[i]) fail(slots_[i]);
         }
+        if (whole_fits) {
+            if (whole.size() + b->data.size() > whole_cap)
+                whole_fits = false;
+            else
+                whole.insert(whole.end(), b->data.begin(), b->data.end());
+        }
     }
     for (size_t i = 0; i < slots_.size(); ++i)
         if (active[i] && !slots_[i].instance->end(current_)) fail(slots_[i]);
+    if (unalloc) return std::move(current_);
+
+    if (whole_fits) {
+        for (auto& s : slots_) {
+            if (!(s.det->desc->wants & TRIAGE_WANT_WHOLE) || (s.det->desc->wants & TRIAGE_WANT_BLOCKS)) continue;
+            if (!start(s, nullptr)) continue;
+            if (!s.instance->block(whole.data(), whole.size(), 0, current_) || !s.instance->end(current_)) fail(s);
+        }
+    }
+    // Metadata detectors run last, when the hashes are final.
+    const std::vector<HashRec> hashes = current_.hashes;
+    for (auto& s : slots_) {
+        if (!(s.det->desc->wants & TRIAGE_WANT_METADATA) || (s.det->desc->wants & (TRIAGE_WANT_BLOCKS | TRIAGE_WANT_WHOLE)))
+            continue;
+        if (start(s, &hashes) && !s.instance->end(current_)) fail(s);
+    }
     return std::move(current_);
 }
 
@@ -59,6 +95,7 @@ void Worker::fail(Slot& s) {
     // What this detector emitted for the object is no longer trustworthy.
     std::erase_if(current_.findings, [&](const FindingRec& f) { return f.detector == name; });
     std::erase_if(current_.hashes, [&](const HashRec& h) { return h.detector == name; });
+    std::erase_if(current_.children, [&](const ChildRec& c) { return c.detector == name; });
 }
 
 }  // namespace triage::engine

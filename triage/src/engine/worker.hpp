@@ -29,12 +29,25 @@ struct HashRec {
     std::string detector, algorithm, value;  // value: lower-case hex
 };
 
+// Bytes a detector derived from the object (extracted, carved), to be scanned in turn.
+struct ChildRec {
+    std::string detector, relative_path;
+    std::vector<uint8_t> data;
+    int64_t parent_offset = -1;
+};
+
 // What the detectors said about one object.
 struct ObjectResult {
     std::vector<HashRec> hashes;
     std::vector<FindingRec> findings;
     std::vector<ErrorRec> errors;
+    std::vector<ChildRec> children;
+    uint64_t child_bytes = 0;
 };
+
+// Caps on what one object's detectors may emit as children (zip-bomb safety lives in the
+// detectors; this is the host's backstop).
+inline constexpr uint64_t kMaxChildBytesPerObject = 256ull << 20;
 
 struct Block {
     std::vector<uint8_t> data;
@@ -61,8 +74,11 @@ public:
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
-    // Runs every detector that wants blocks over the object's blocks until the queue closes.
-    ObjectResult process(const ObjectDesc& object, BoundedQueue<Block>& blocks);
+    // Runs the detectors that want this kind of object over its blocks until the queue closes:
+    // for files, the streaming (TRIAGE_WANT_BLOCKS) and whole-object (TRIAGE_WANT_WHOLE, up to
+    // whole_cap bytes) detectors, then the metadata detectors with the hashes known; for
+    // unallocated ranges, the TRIAGE_WANT_UNALLOC detectors.
+    ObjectResult process(const ObjectDesc& object, BoundedQueue<Block>& blocks, uint64_t whole_cap);
 
 private:
     struct Slot {

@@ -155,6 +155,10 @@ public:
     std::vector<std::string> integrity_errors() override {
         std::vector<std::string> out;
         std::lock_guard lock(mu_);
+        // Segment files cut short or damaged (sections missing): libewf still opens what it can.
+        if (libewf_handle_segment_files_corrupted(handle_, nullptr) == 1)
+            out.push_back("E01 segment files are corrupted or truncated (sections missing after the last complete "
+                          "chunk); data past that point and the stored hashes may be lost");
         uint32_t n = 0;
         if (libewf_handle_get_number_of_checksum_errors(handle_, &n, nullptr) != 1) return out;
         for (uint32_t i = 0; i < n; ++i) {

@@ -45,9 +45,10 @@ ImageHashes hash_image(Image& img, std::atomic<uint64_t>* progress, const std::a
     return r;
 }
 
-std::string verdict(const StoredHashes& stored, const ImageHashes& computed) {
+std::string verdict(const StoredHashes& stored, const ImageHashes& computed, bool integrity_errors) {
     if (!computed.complete) return "not checked";
     if (stored.md5.empty() && stored.sha1.empty()) return "no stored hash";
+    if (integrity_errors) return "mismatch";
     bool ok = (stored.md5.empty() || stored.md5 == computed.md5) && (stored.sha1.empty() || stored.sha1 == computed.sha1);
     return ok ? "verified" : "mismatch";
 }

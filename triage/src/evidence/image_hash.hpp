@@ -19,7 +19,9 @@ struct ImageHashes {
 ImageHashes hash_image(Image& img, std::atomic<uint64_t>* progress = nullptr,
                        const std::atomic<bool>* cancel = nullptr);
 
-// "verified", "mismatch", "no stored hash" or "not checked" (hashing incomplete).
-std::string verdict(const StoredHashes& stored, const ImageHashes& computed);
+// "verified", "mismatch", "no stored hash" or "not checked" (hashing incomplete). An image whose
+// container reported integrity errors (bad chunk checksums, truncated segments) is never
+// "verified", even when the hashes agree (libewf zero-fills a bad chunk, which can match).
+std::string verdict(const StoredHashes& stored, const ImageHashes& computed, bool integrity_errors = false);
 
 }  // namespace triage::evidence

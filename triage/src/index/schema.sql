@@ -91,6 +91,10 @@ CREATE TABLE IF NOT EXISTS files (
     crtime         INTEGER,
     content        TEXT NOT NULL DEFAULT 'none'
                    CHECK (content IN ('read', 'partial', 'unreadable', 'none')),
+    origin         TEXT NOT NULL DEFAULT 'fs' CHECK (origin IN ('fs', 'extracted', 'carved')),
+    parent_id      INTEGER REFERENCES files(file_id),  -- the object a detector derived this one from
+    detector       TEXT,                      -- the detector that emitted it (extracted, carved)
+    parent_offset  INTEGER,                   -- where it starts in the parent, when known
     UNIQUE (fs_id, path, meta_addr, attr_type, attr_id)
 );
 CREATE INDEX IF NOT EXISTS files_evidence ON files(evidence_id);
@@ -128,6 +132,7 @@ CREATE TABLE IF NOT EXISTS unalloc_ranges (
     kind          TEXT NOT NULL CHECK (kind IN ('fs_unallocated', 'unpartitioned', 'no_filesystem')),
     start_offset  INTEGER NOT NULL,           -- bytes from the start of the image
     length        INTEGER NOT NULL,
+    scanned       INTEGER NOT NULL DEFAULT 0, -- 1 once the unallocated-space detectors ran over it
     UNIQUE (evidence_id, kind, start_offset)
 );
 
