@@ -46,11 +46,18 @@ DetectorDriver::DetectorDriver(const triage_detector& d, std::map<std::string, s
     : det(d), options(std::move(opts)) {
     triage_host* h = &g_hosts[g_next++ % 64];
     h->d = this;
-    instance = det.create(&kApi, h);
+    if (det.init) {
+        char error[512] = "";
+        REQUIRE(det.init(&kApi, h, &shared, error, sizeof error) == TRIAGE_OK);
+    }
+    instance = det.create(&kApi, h, shared);
     REQUIRE(instance != nullptr);
 }
 
-DetectorDriver::~DetectorDriver() { det.destroy(instance); }
+DetectorDriver::~DetectorDriver() {
+    det.destroy(instance);
+    if (det.shutdown) det.shutdown(shared);
+}
 
 Emitted DetectorDriver::run(const std::string& data, const std::vector<size_t>& splits, const std::string& name) {
     Emitted e;

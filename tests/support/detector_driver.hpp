@@ -39,6 +39,7 @@ public:
     std::map<std::string, std::string> known_hashes;  // what get_hash answers
     Emitted* current = nullptr;
     void* instance = nullptr;
+    void* shared = nullptr;
 };
 
 // The splits every detector test uses: whole, at 65, and around a 1 MiB block boundary.

@@ -7,8 +7,10 @@
 #include <triage/detector_abi.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <string>
+#include <type_traits>
 
 namespace triage::sdk {
 
@@ -67,8 +69,11 @@ int guarded(void* instance, F&& call) {
 }
 }  // namespace detail
 
-// Fills a triage_detector for class T. T needs a constructor (const triage_host_api*, triage_host*).
-template <class T>
+// Fills a triage_detector for class T. T needs a constructor (const triage_host_api*, triage_host*),
+// or, with a Shared type, (const triage_host_api*, triage_host*, const Shared&): Shared is built
+// once per scan by its constructor (const triage_host_api*, triage_host*), which may throw to
+// refuse the scan with its message (a broken rule file, a bad option value).
+template <class T, class Shared = void>
 constexpr triage_detector describe(const char* name, const char* version, const char* author,
                                    const char* description, uint32_t wants,
                                    const triage_option_desc* options = nullptr, size_t option_count = 0) {
@@ -81,9 +86,28 @@ constexpr triage_detector describe(const char* name, const char* version, const 
     d.wants = wants;
     d.options = options;
     d.option_count = option_count;
-    d.create = [](const triage_host_api* api, triage_host* host) -> void* {
+    if constexpr (!std::is_void_v<Shared>) {
+        d.init = [](const triage_host_api* api, triage_host* host, void** shared, char* error, size_t size) {
+            try {
+                *shared = new Shared(api, host);
+                return TRIAGE_OK;
+            } catch (const std::exception& e) {
+                std::snprintf(error, size, "%s", e.what());
+            } catch (...) {
+                std::snprintf(error, size, "unknown exception");
+            }
+            return TRIAGE_ERROR;
+        };
+        d.shutdown = [](void* shared) { delete static_cast<Shared*>(shared); };
+    }
+    d.create = [](const triage_host_api* api, triage_host* host, void* shared) -> void* {
         try {
-            return new T(api, host);
+            if constexpr (std::is_void_v<Shared>) {
+                (void)shared;
+                return new T(api, host);
+            } else {
+                return new T(api, host, *static_cast<const Shared*>(shared));
+            }
         } catch (...) {
             return nullptr;
         }

@@ -111,9 +111,14 @@ typedef struct triage_option_desc {
     const char* help;
 } triage_option_desc;
 
-/* One detector. Each scan worker gets its own instance (create), so a detector never needs
- * locks or global state. Callbacks return TRIAGE_OK or TRIAGE_ERROR; on error the host calls
- * last_error (if set) for a message, records it and skips the detector for that object. */
+/* One detector, driven through phases:
+ *   init (once per scan, optional): check options, load what every instance shares (rules, hash
+ *        sets) read-only; on failure it writes a message and the scan does not start;
+ *   create (once per worker thread): an instance, so a detector never needs locks;
+ *   object_begin -> object_block* -> object_end (per object);
+ *   destroy (per instance), then shutdown (once, optional) with the shared state.
+ * Callbacks return TRIAGE_OK or TRIAGE_ERROR; on error the host calls last_error (if set) for
+ * a message, records it and skips the detector for that object only. */
 typedef struct triage_detector {
     uint32_t struct_size;
     const char* name;
@@ -123,7 +128,11 @@ typedef struct triage_detector {
     uint32_t wants;                        /* TRIAGE_WANT_* */
     const triage_option_desc* options;     /* may be NULL */
     size_t option_count;
-    void* (*create)(const triage_host_api* api, triage_host* host);
+    /* May be NULL. Sets *shared (may stay NULL); on TRIAGE_ERROR writes a NUL-terminated
+     * message of at most error_size bytes into error. */
+    int (*init)(const triage_host_api* api, triage_host* host, void** shared, char* error, size_t error_size);
+    void (*shutdown)(void* shared);        /* may be NULL */
+    void* (*create)(const triage_host_api* api, triage_host* host, void* shared);
     void (*destroy)(void* instance);
     int (*object_begin)(void* instance, const triage_object_info* object);
     int (*object_block)(void* instance, const uint8_t* data, size_t length, uint64_t offset);

@@ -37,6 +37,13 @@ public:
 };
 
 std::unique_ptr<DetectorInstance> make_in_process_instance(const LoadedDetector& det);
+
+// Runs init() of every enabled detector once before a scan: in process for built-ins; for
+// external plugins, by starting one plugin process (which runs init there). Returns an empty
+// string, or a message naming the detector that refused to start.
+std::string start_detectors(const std::vector<const LoadedDetector*>& detectors, const InstanceLimits& limits);
+// Calls shutdown() of the built-ins started by start_detectors.
+void stop_detectors(const std::vector<const LoadedDetector*>& detectors);
 std::unique_ptr<DetectorInstance> make_plugin_process_instance(const LoadedDetector& det, const InstanceLimits& limits);
 
 // Entry point of the child process: `triage __plugin-host SO DETECTOR [KEY=VALUE...]`,

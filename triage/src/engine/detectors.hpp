@@ -15,6 +15,7 @@ struct LoadedDetector {
     std::string origin;                          // "built-in" or the .so path
     std::map<std::string, std::string> options;  // values set with --option
     bool enabled = true;
+    mutable void* shared = nullptr;              // what init() returned, for this scan (in process)
 };
 
 class DetectorSet {

@@ -98,7 +98,7 @@ class InProcessInstance final : public DetectorInstance {
 public:
     explicit InProcessInstance(const LoadedDetector& det) : det_(det) {
         host_.det = &det;
-        instance_ = det.desc->create(&kHostApi, &host_);
+        instance_ = det.desc->create(&kHostApi, &host_, det.shared);
     }
     ~InProcessInstance() override {
         if (instance_) det_.desc->destroy(instance_);
@@ -157,6 +157,35 @@ private:
 
 std::unique_ptr<DetectorInstance> make_in_process_instance(const LoadedDetector& det) {
     return std::make_unique<InProcessInstance>(det);
+}
+
+std::string start_detectors(const std::vector<const LoadedDetector*>& detectors, const InstanceLimits& limits) {
+    for (const auto* d : detectors) {
+        if (d->origin != "built-in") {
+            auto probe = make_plugin_process_instance(*d, limits);
+            if (!probe->usable())
+                return "detector '" + std::string(d->desc->name) + "' (" + d->origin + ") could not start: " + probe->error();
+            continue;
+        }
+        if (!d->desc->init) continue;
+        triage_host host;
+        host.det = d;
+        char error[1024] = "";
+        void* shared = nullptr;
+        if (d->desc->init(&kHostApi, &host, &shared, error, sizeof error) != TRIAGE_OK) {
+            error[sizeof error - 1] = '\0';
+            return "detector '" + std::string(d->desc->name) + "' could not start: " + (error[0] ? error : "init failed");
+        }
+        d->shared = shared;
+    }
+    return {};
+}
+
+void stop_detectors(const std::vector<const LoadedDetector*>& detectors) {
+    for (const auto* d : detectors) {
+        if (d->origin == "built-in" && d->desc->shutdown) d->desc->shutdown(d->shared);
+        d->shared = nullptr;
+    }
 }
 
 }  // namespace triage::engine

@@ -498,7 +498,16 @@ int plugin_host_main(int argc, char** argv) {
         return 1;
     }
     const triage_detector* d = g_child.det;
-    void* inst = d->create(&kChildApi, nullptr);
+    void* shared = nullptr;
+    if (d->init) {
+        char error[1024] = "";
+        if (d->init(&kChildApi, nullptr, &shared, error, sizeof error) != TRIAGE_OK) {
+            error[sizeof error - 1] = '\0';
+            child_result(TRIAGE_ERROR, error[0] ? error : "init failed");
+            return 1;
+        }
+    }
+    void* inst = d->create(&kChildApi, nullptr, shared);
     if (!inst) {
         child_result(TRIAGE_ERROR, "the detector's create() returned NULL");
         return 1;
@@ -541,6 +550,7 @@ int plugin_host_main(int argc, char** argv) {
         child_result(rc, rc == TRIAGE_OK ? "" : last_error());
     }
     d->destroy(inst);
+    if (d->shutdown) d->shutdown(shared);
     return 0;
 }
 

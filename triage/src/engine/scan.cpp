@@ -334,15 +334,14 @@ private:
                 finish_job();
                 continue;
             }
-            // A read cut short by cancellation is not recorded (see file_impl).
+            std::vector<std::pair<FileRow, ObjectResult>> rows;
+            process_file(w, std::move(job->row), job->blocks, job.get(), 0, rows);
+            // A read cut short by cancellation is not recorded (see file_impl). The reader's
+            // status is final once the block queue is drained, which process_file did.
             if (job->cancelled) {
-                while (job->blocks.pop()) {
-                }
                 finish_job();
                 continue;
             }
-            std::vector<std::pair<FileRow, ObjectResult>> rows;
-            process_file(w, std::move(job->row), job->blocks, job->read_ok, job->read_error, job->bytes_read, 0, rows);
             // The object and everything derived from it land in one transaction, so a resumed
             // scan never finds a parent without its children.
             writer_.post([rows = std::move(rows)](index::Db& db) {
@@ -358,8 +357,10 @@ private:
 
     static constexpr int kMaxChildDepth = 8;
 
-    void process_file(Worker& w, FileRow row, BoundedQueue<Block>& blocks, bool read_ok, const std::string& read_error,
-                      uint64_t bytes_read, int depth, std::vector<std::pair<FileRow, ObjectResult>>& rows) {
+    // job: the reader's side of a file read from the evidence (its status is read only after
+    // the blocks are drained); null for child objects, whose bytes are all in memory.
+    void process_file(Worker& w, FileRow row, BoundedQueue<Block>& blocks, const Job* job, int depth,
+                      std::vector<std::pair<FileRow, ObjectResult>>& rows) {
         const auto& e = row.e;
         ObjectDesc obj;
         obj.kind = depth > 0 ? TRIAGE_OBJECT_CHILD : e.stream.empty() ? TRIAGE_OBJECT_FILE : TRIAGE_OBJECT_STREAM;
@@ -369,13 +370,15 @@ private:
         obj.size = e.size ? static_cast<uint64_t>(*e.size) : 0;
         obj.allocated = e.allocated;
         ObjectResult res = w.process(obj, blocks, whole_cap_);
+        const bool read_ok = !job || job->read_ok;
+        if (job && job->cancelled) return;
         if (read_ok) {
             row.content = "read";
         } else {
             res.hashes.clear();  // hashes of part of a file would be wrong, not partial
             res.children.clear();
-            row.content = bytes_read > 0 ? "partial" : "unreadable";
-            res.errors.push_back({"", read_error});
+            row.content = job->bytes_read > 0 ? "partial" : "unreadable";
+            res.errors.push_back({"", job->read_error});
         }
         std::vector<ChildRec> children = std::move(res.children);
         const FileRow parent = row;
@@ -416,7 +419,7 @@ private:
             }
             q.close();
             std::vector<uint8_t>().swap(c.data);
-            process_file(w, std::move(cr), q, true, {}, 0, depth + 1, rows);
+            process_file(w, std::move(cr), q, nullptr, depth + 1, rows);
         }
     }
 
@@ -598,6 +601,20 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                                {"detectors", det_list},
                                {"tool", "triage " TRIAGE_VERSION}});
     const unsigned jobs = opt.jobs ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
+    InstanceLimits limits;
+    limits.object_budget = std::chrono::milliseconds(static_cast<int64_t>(opt.detector_timeout_s * 1000));
+    limits.memory_bytes = opt.plugin_memory_mb << 20;
+    limits.whole_cap_bytes = opt.whole_object_cap_mb << 20;
+    // Every detector starts (options checked, rules compiled ...) before any evidence is read.
+    if (std::string why = start_detectors(dets, limits); !why.empty()) {
+        std::cerr << "triage scan: " << why << "\n";
+        idx.audit("scan refused", {{"reason", why}});
+        return kExitUsage;
+    }
+    struct StopDetectors {
+        const std::vector<const LoadedDetector*>& d;
+        ~StopDetectors() { stop_detectors(d); }
+    } stop_guard{dets};
     const bool show_progress = !opt.quiet && ::isatty(STDERR_FILENO);
     int exit_code = kExitOk;
 
@@ -685,10 +702,6 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
         {
             index::IndexWriter writer(fs::path(opt.case_dir) / index::kIndexFile);
             try {
-                InstanceLimits limits;
-                limits.object_budget = std::chrono::milliseconds(static_cast<int64_t>(opt.detector_timeout_s * 1000));
-                limits.memory_bytes = opt.plugin_memory_mb << 20;
-                limits.whole_cap_bytes = opt.whole_object_cap_mb << 20;
                 EvidenceScan scan(idx, writer, evidence_id, path, dets, jobs, progress, limits);
                 layout::WalkOptions wo;
                 wo.block_size = opt.block_size;
