@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -76,7 +77,28 @@ struct In {
     }
 };
 
-// Waits for fd to be ready: 0 ready, -2 deadline passed, -1 error. A null deadline waits forever.
+// Resident memory of a process in bytes (0 when unknown).
+uint64_t resident_bytes(pid_t pid) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/statm", static_cast<int>(pid));
+    FILE* f = std::fopen(path, "r");
+    if (!f) return 0;
+    unsigned long long size = 0, resident = 0;
+    int n = std::fscanf(f, "%llu %llu", &size, &resident);
+    std::fclose(f);
+    return n == 2 ? resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) : 0;
+}
+
+// Set while the parent waits on a plugin process, so the wait can watch its memory.
+struct MemoryWatch {
+    pid_t pid = -1;
+    uint64_t limit = 0;
+    bool exceeded = false;
+};
+thread_local MemoryWatch* t_watch = nullptr;
+
+// Waits for fd to be ready: 0 ready, -2 deadline passed, -4 memory limit exceeded, -1 error.
+// A null deadline waits forever (the child's side).
 int wait_fd(int fd, short events, const Clock::time_point* deadline) {
     for (;;) {
         int ms = -1;
@@ -85,10 +107,15 @@ int wait_fd(int fd, short events, const Clock::time_point* deadline) {
             if (left <= 0) return -2;
             ms = static_cast<int>(std::min<long long>(left, 1 << 30));
         }
+        if (t_watch) ms = ms < 0 ? 100 : std::min(ms, 100);  // look at the child's memory 10 times a second
         pollfd p{fd, events, 0};
         int r = ::poll(&p, 1, ms);
         if (r > 0) return 0;
         if (r == 0) {
+            if (t_watch && resident_bytes(t_watch->pid) > t_watch->limit) {
+                t_watch->exceeded = true;
+                return -4;
+            }
             if (deadline) continue;  // re-check against the clock
             return -2;
         }
@@ -198,14 +225,21 @@ private:
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
-        rlimit mem{limits_.memory_bytes, limits_.memory_bytes};
+        // The address-space backstop sits above the resident limit the parent watches.
+        rlimit mem{limits_.memory_bytes * 2 + (256ull << 20), limits_.memory_bytes * 2 + (256ull << 20)};
         rlimit core{0, 0};
         pid_t pid = ::fork();
         if (pid == 0) {
             // Only async-signal-safe calls between fork and exec.
             ::dup2(sv[1], kChannelFd);
             ::dup2(STDERR_FILENO, STDOUT_FILENO);  // a plugin's prints must not reach triage's stdout
+#if !defined(__SANITIZE_ADDRESS__)
+            // A hard backstop besides the parent's watch on resident memory (AddressSanitizer
+            // reserves terabytes of address space, so sanitised builds rely on the watch).
             ::setrlimit(RLIMIT_AS, &mem);
+#else
+            (void)mem;
+#endif
             ::setrlimit(RLIMIT_CORE, &core);
             ::execv("/proc/self/exe", argv.data());
             ::_exit(127);
@@ -280,18 +314,30 @@ private:
         // Only the time this plugin takes is charged to its budget.
         const auto start = Clock::now();
         deadline_ = start + (budget_ - spent_);
+        MemoryWatch watch{pid_, limits_.memory_bytes};
+        t_watch = &watch;
         int r = send_msg(fd_, type, payload, &deadline_, data, len);
         bool ok;
         if (r == -2) {
             ok = timed_out(phase);
+        } else if (r == -4) {
+            ok = over_memory(phase);
         } else if (r != 0) {
             error_ = std::string(phase) + ": " + reap();
             ok = false;
         } else {
             ok = read_until_result(out, phase);
         }
+        t_watch = nullptr;
         spent_ += Clock::now() - start;
         return ok;
+    }
+
+    bool over_memory(const char* phase) {
+        stop(true);
+        error_ = std::string(phase) + ": plugin process exceeded the memory limit of " +
+                 std::to_string(limits_.memory_bytes >> 20) + " MiB; plugin process killed";
+        return false;
     }
 
     bool timed_out(const char* phase) {
@@ -308,6 +354,7 @@ private:
             std::string p;
             int r = recv_msg(fd_, type, p, &deadline_);
             if (r == -2) return timed_out(phase);
+            if (r == -4) return over_memory(phase);
             if (r == -3) {
                 stop(true);
                 error_ = std::string(phase) + ": plugin sent an oversized message; plugin process killed";
