@@ -68,10 +68,13 @@ std::vector<Row> rows(const std::string& case_dir, int64_t evidence_id = 0);
 std::string sql1(const std::string& case_dir, const std::string& sql);
 int64_t sql_int(const std::string& case_dir, const std::string& sql);
 
-// Compares one scanned image with fls/icat, file system by file system: the set of
-// (path, meta_addr, allocated) equals fls -r -p, and every regular file's MD5 and SHA-256
-// equal icat's where icat can read it. evidence_id 0: every evidence item in the case.
-void check_against_tsk(const std::string& image, const std::string& case_dir, int64_t evidence_id = 0);
+// The oracle, file system by file system: the set of (path, meta_addr, allocated) equals
+// `fls -r -p`, and every regular file's MD5 and SHA-256 equal icat's. evidence_id 0: every
+// evidence item in the case. On a damaged image (damaged=true) a file system fls cannot list is
+// skipped and a file may lack content where icat cannot read it either. Returns the number of
+// files compared by content.
+int check_against_tsk(const std::string& image, const std::string& case_dir, int64_t evidence_id = 0,
+                      bool damaged = false);
 
 // fls prints control characters as '^'; apply the same to triage's paths before comparing.
 std::string fls_sanitize(const std::string& path);

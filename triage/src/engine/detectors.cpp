@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <cstdlib>
 #include <filesystem>
@@ -96,6 +97,25 @@ LoadedDetector* DetectorSet::find(const std::string& name) {
     return nullptr;
 }
 
+// The declared option types, checked before a detector ever sees the value.
+std::string check_option_value(const std::string& type, const std::string& v) {
+    auto all_digits = [](const std::string& x) {
+        return !x.empty() && std::all_of(x.begin(), x.end(), [](unsigned char c) { return std::isdigit(c); });
+    };
+    if (type == "int") {
+        std::string body = !v.empty() && (v[0] == '-' || v[0] == '+') ? v.substr(1) : v;
+        if (!all_digits(body) || body.size() > 18) return "'" + v + "' is not an integer";
+    } else if (type == "bool") {
+        static const char* ok[] = {"true", "false", "1", "0", "yes", "no", "on", "off"};
+        if (std::find(std::begin(ok), std::end(ok), v) == std::end(ok)) return "'" + v + "' is not true/false";
+    } else if (type == "size") {
+        std::string body = v;
+        if (!body.empty() && std::string("kKmMgGtT").find(body.back()) != std::string::npos) body.pop_back();
+        if (!all_digits(body) || body.size() > 15) return "'" + v + "' is not a size (a number, optionally K, M, G or T)";
+    }
+    return {};
+}
+
 void DetectorSet::set_option(const std::string& assignment) {
     auto dot = assignment.find('.');
     auto eq = assignment.find('=');
@@ -104,11 +124,14 @@ void DetectorSet::set_option(const std::string& assignment) {
     std::string name = assignment.substr(0, dot), key = assignment.substr(dot + 1, eq - dot - 1);
     LoadedDetector* d = find(name);
     if (!d) throw std::invalid_argument("option '" + assignment + "': no detector named '" + name + "'");
-    bool known = false;
+    const triage_option_desc* desc = nullptr;
     for (size_t i = 0; i < d->desc->option_count; ++i)
-        if (key == d->desc->options[i].key) known = true;
-    if (!known) throw std::invalid_argument("option '" + assignment + "': detector '" + name + "' has no option '" + key + "'");
-    d->options[key] = assignment.substr(eq + 1);
+        if (key == d->desc->options[i].key) desc = &d->desc->options[i];
+    if (!desc) throw std::invalid_argument("option '" + assignment + "': detector '" + name + "' has no option '" + key + "'");
+    const std::string value = assignment.substr(eq + 1);
+    if (std::string why = check_option_value(desc->type ? desc->type : "string", value); !why.empty())
+        throw std::invalid_argument("option '" + assignment + "': " + why);
+    d->options[key] = value;
 }
 
 void DetectorSet::enable_only(const std::vector<std::string>& names) {

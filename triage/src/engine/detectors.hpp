@@ -48,6 +48,10 @@ private:
     std::vector<void*> handles_;
 };
 
+// Checks a value against a declared option type ("string", "int", "bool", "size"); returns
+// an empty string or what is wrong.
+std::string check_option_value(const std::string& type, const std::string& value);
+
 // Default folder for external plugins: $TRIAGE_PLUGIN_DIR, else ~/.local/lib/triage/plugins.
 std::string default_plugin_dir();
 

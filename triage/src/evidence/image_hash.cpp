@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -15,24 +16,41 @@ ImageHashes hash_image(Image& img, std::atomic<uint64_t>* progress, const std::a
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx[3] = {
         {EVP_MD_CTX_new(), EVP_MD_CTX_free}, {EVP_MD_CTX_new(), EVP_MD_CTX_free}, {EVP_MD_CTX_new(), EVP_MD_CTX_free}};
     for (int i = 0; i < 3; ++i) EVP_DigestInit_ex(ctx[i].get(), mds[i], nullptr);
-    std::vector<uint8_t> buf(4 << 20);
+    // MD5 (the slowest digest) runs on a second thread over the same buffer while this one does
+    // SHA-1 and SHA-256; two buffers alternate so the next read overlaps the MD5 of the last.
+    std::vector<uint8_t> bufs[2] = {std::vector<uint8_t>(4 << 20), std::vector<uint8_t>(4 << 20)};
+    std::future<void> md5_done;
     uint64_t off = 0;
+    int cur = 0;
+    auto finish_md5 = [&] {
+        if (md5_done.valid()) md5_done.get();
+    };
     while (off < img.size()) {
         if (cancel && cancel->load(std::memory_order_relaxed)) {
+            finish_md5();
             r.error = "cancelled";
             r.bytes = off;
             return r;
         }
+        auto& buf = bufs[cur];
         int64_t n = img.read(off, buf.data(), buf.size());
         if (n <= 0) {
+            finish_md5();
             r.error = "read error at image offset " + std::to_string(off);
             r.bytes = off;
             return r;
         }
-        for (auto& c : ctx) EVP_DigestUpdate(c.get(), buf.data(), static_cast<size_t>(n));
+        finish_md5();  // the previous buffer's MD5 is done before its buffer is reused next round
+        md5_done = std::async(std::launch::async, [&c = ctx[0], &buf, n] {
+            EVP_DigestUpdate(c.get(), buf.data(), static_cast<size_t>(n));
+        });
+        EVP_DigestUpdate(ctx[1].get(), buf.data(), static_cast<size_t>(n));
+        EVP_DigestUpdate(ctx[2].get(), buf.data(), static_cast<size_t>(n));
         off += static_cast<uint64_t>(n);
+        cur ^= 1;
         if (progress) progress->store(off, std::memory_order_relaxed);
     }
+    finish_md5();
     std::string* out[3] = {&r.md5, &r.sha1, &r.sha256};
     for (int i = 0; i < 3; ++i) {
         unsigned char d[EVP_MAX_MD_SIZE];
