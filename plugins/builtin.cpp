@@ -3,12 +3,14 @@
 #include "builtin.hpp"
 
 extern "C" const triage_plugin* triage_builtin_hash_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_yara_entry(uint32_t host_api_version);
 
 namespace triage::plugins {
 
 std::span<const BuiltinEntry> builtin_entries() {
     static const BuiltinEntry entries[] = {
         {"hash", &triage_builtin_hash_entry},
+        {"yara", &triage_builtin_yara_entry},
     };
     return entries;
 }

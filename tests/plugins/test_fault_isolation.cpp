@@ -65,7 +65,7 @@ TEST_CASE("a plugin that throws, crashes, hangs or leaks is recorded per object;
         const char* mode;
         const char* message;
     };
-    for (Mode m : {Mode{"throw", "misbehave throws on"}, Mode{"crash", "killed by signal"},
+    for (Mode m : {Mode{"throw", "misbehave throws on"}, Mode{"crash", "plugin process"},
                    Mode{"hang", "time budget"}, Mode{"leak", "plugin process"}}) {
         SECTION(m.mode) {
             std::string c = t / (std::string("case-") + m.mode);

@@ -143,6 +143,11 @@ int main(int argc, char** argv) {
     scan->add_option("--enable", enable, "Run only these detectors")->delimiter(',');
     scan->add_option("--disable", disable, "Do not run these detectors")->delimiter(',');
     scan->add_option("--option", options, "Detector option NAME.KEY=VALUE");
+    std::vector<std::string> rules_paths;
+    bool rules_skip_broken = false;
+    scan->add_option("--rules", rules_paths, "Further YARA rule files or folders (recursively) beside the shipped set");
+    scan->add_flag("--rules-skip-broken", rules_skip_broken,
+                   "Skip rule files that do not compile (recorded in the errors and audit log) instead of refusing");
     scan->add_option("--detector-timeout", so.detector_timeout_s,
                      "Seconds a detector may spend on one object before it is cut off (default 60)")
         ->check(CLI::PositiveNumber);
@@ -211,6 +216,12 @@ int main(int argc, char** argv) {
                 if (!enable.empty()) set.enable_only(enable);
                 set.disable(disable);
                 for (const auto& o : options) set.set_option(o);
+                if (!rules_paths.empty()) {
+                    std::string joined;
+                    for (const auto& p : rules_paths) joined += (joined.empty() ? "" : "\n") + p;
+                    set.set_option("yara.rules=" + joined);
+                }
+                if (rules_skip_broken) set.set_option("yara.skip_broken=true");
             } catch (const std::invalid_argument& e) {
                 std::cerr << "triage scan: " << e.what() << "\n";
                 return engine::kExitUsage;
