@@ -187,3 +187,48 @@ TEST_CASE("broken rules: the scan refuses, or skips them when asked; a runaway r
     CHECK(th::sql_int(t / "c4", "SELECT count(*) FROM v_errors WHERE message LIKE '%timed out%'") == 1);
     CHECK(!th::sql1(t / "c4", "SELECT sha256 FROM v_files WHERE path='/big.bin'").empty());
 }
+
+TEST_CASE("DFTT keyword image: strings inside files found at the answer key's sector and offset", "[yara]") {
+    // dftt/2-kwsrch-fat/index.html: (rule, sector, offset in sector, path)
+    struct Key {
+        const char* rule;
+        int64_t sector, offset;
+        const char* path;
+        int64_t lead = 0;  // the key counts this many leading bytes of context into the offset
+    };
+    const Key keys[] = {{"kw_first", 271, 167, "/file1.dat"},        {"kw_second", 272, 288, "/file2.dat"},
+                        {"kw_cross2", 273, 508, "/file3.dat"},       {"kw_fragment1", 275, 507, "/file4.dat"},
+                        {"kw_fragment2", 278, 500, "/file6.dat", 2},    {"kw_deleted", 276, 230, "/_ILE5.DAT"},
+                        {"kw_regexp_chars", 279, 160, "/file7.dat"}};
+    th::TempDir t;
+    auto img = th::testdata("dftt/2-kwsrch-fat/fat-img-kw.dd");
+    REQUIRE(th::scan({img}, t / "case",
+                     "--option yara.default_rules=false --rules " + th::q(rules_dir() + "/dftt_keywords.yar")) == 0);
+    for (const auto& k : keys) {
+        INFO(k.rule << " in " << k.path);
+        std::string meta = th::sql1(t / "case", std::string("SELECT meta_addr FROM v_files WHERE path='") + k.path + "'");
+        REQUIRE(!meta.empty());
+        // The file's sectors, from istat (the oracle maps file offsets to image offsets).
+        auto ist = th::run("istat " + th::q(img) + " " + meta + " | sed -n '/^Sectors:/,$p' | tail -n +2");
+        REQUIRE(ist.rc == 0);
+        std::vector<int64_t> sectors;
+        std::istringstream in(ist.out);
+        for (int64_t s; in >> s;) sectors.push_back(s);
+        REQUIRE(!sectors.empty());
+        std::string d = th::sql1(t / "case", std::string("SELECT f.detail FROM v_findings f JOIN v_files v ON "
+                                                         "v.file_id=f.file_id WHERE v.path='") +
+                                                 k.path + "' AND f.rule='" + k.rule + "'");
+        REQUIRE(!d.empty());
+        std::set<int64_t> image_offsets;
+        const auto parsed = nlohmann::json::parse(d);
+        for (const auto& s : parsed["strings"]) {
+            int64_t off = s["offset"].get<int64_t>();
+            if (off / 512 < static_cast<int64_t>(sectors.size()))
+                image_offsets.insert(sectors[static_cast<size_t>(off / 512)] * 512 + off % 512);
+        }
+        INFO("istat sectors: " << ist.out << "; detail: " << d);
+        // Row 10 of the key ("2fragment sentence2", "crosses fragmented sectors on ' '") gives the
+        // offset of the two spaces before the string; icat | grep -ob puts the string 2 bytes on.
+        CHECK(image_offsets.count(k.sector * 512 + k.offset + k.lead) == 1);
+    }
+}
