@@ -59,6 +59,27 @@ struct Job {
     uint64_t bytes_read = 0;
 };
 
+// Detector findings; offset_base is added to each offset (image offset of an unallocated range).
+void insert_findings(index::Db& db, std::optional<int64_t> file_id, int64_t evidence_id, int64_t offset_base,
+                     const std::vector<FindingRec>& findings) {
+    auto& st = db.cached(
+        "INSERT INTO findings(file_id, evidence_id, detector, detector_version, kind, rule, category, severity, offset, "
+        "length, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    for (const auto& f : findings)
+        st.bind(1, file_id)
+            .bind(2, evidence_id)
+            .bind(3, f.detector)
+            .bind(4, f.version)
+            .bind(5, f.kind)
+            .bind(6, f.rule)
+            .bind(7, f.category)
+            .bind(8, f.severity)
+            .bind(9, f.offset ? std::optional<int64_t>(*f.offset + offset_base) : std::nullopt)
+            .bind(10, f.length)
+            .bind(11, f.detail)
+            .run();
+}
+
 void insert_file(index::Db& db, const FileRow& r, const ObjectResult* res) {
     const auto& e = r.e;
     auto& st = db.cached(
@@ -82,41 +103,12 @@ void insert_file(index::Db& db, const FileRow& r, const ObjectResult* res) {
     if (db.changes() == 0 || !res) return;  // already indexed (resumed scan or a name listed twice)
     auto& hs = db.cached("INSERT OR REPLACE INTO hashes(file_id, algorithm, value) VALUES (?,?,?)");
     for (const auto& h : res->hashes) hs.bind(1, r.file_id).bind(2, h.algorithm).bind(3, h.value).run();
-    auto& fs_ = db.cached(
-        "INSERT INTO findings(file_id, evidence_id, detector, detector_version, kind, rule, category, severity, offset, "
-        "length, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-    for (const auto& f : res->findings)
-        fs_.bind(1, r.file_id)
-            .bind(2, r.evidence_id)
-            .bind(3, f.detector)
-            .bind(4, f.version)
-            .bind(5, f.kind)
-            .bind(6, f.rule)
-            .bind(7, f.category)
-            .bind(8, f.severity)
-            .bind(9, f.offset)
-            .bind(10, f.length)
-            .bind(11, f.detail)
-            .run();
+    insert_findings(db, r.file_id, r.evidence_id, 0, res->findings);
 }
 
 // Findings on an unallocated range: no file, offsets made image offsets.
 void insert_range_findings(index::Db& db, int64_t evidence_id, const UnallocRange& range, const ObjectResult& res) {
-    auto& st = db.cached(
-        "INSERT INTO findings(file_id, evidence_id, detector, detector_version, kind, rule, category, severity, offset, "
-        "length, detail) VALUES (NULL,?,?,?,?,?,?,?,?,?,?)");
-    for (const auto& f : res.findings)
-        st.bind(1, evidence_id)
-            .bind(2, f.detector)
-            .bind(3, f.version)
-            .bind(4, f.kind)
-            .bind(5, f.rule)
-            .bind(6, f.category)
-            .bind(7, f.severity)
-            .bind(8, f.offset ? std::optional<int64_t>(*f.offset + static_cast<int64_t>(range.start)) : std::nullopt)
-            .bind(9, f.length)
-            .bind(10, f.detail)
-            .run();
+    insert_findings(db, std::nullopt, evidence_id, static_cast<int64_t>(range.start), res.findings);
     db.cached("UPDATE unalloc_ranges SET scanned=1 WHERE evidence_id=? AND start_offset=?")
         .bind(1, evidence_id)
         .bind(2, range.start)
