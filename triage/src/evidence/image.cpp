@@ -1,6 +1,7 @@
 #include "evidence/image.hpp"
 
 #include <libewf.h>
+#include <libqcow.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -206,6 +207,61 @@ private:
     std::string last_error_;
 };
 
+// ---- QCOW2 through libqcow (TSK 4.11 in Debian cannot open it) --------------------------
+std::string qcow_message(libqcow_error_t* err) {
+    std::string msg = "libqcow error";
+    if (err) {
+        char buf[2048];
+        if (libqcow_error_sprint(err, buf, sizeof buf) > 0) msg = buf;
+        libqcow_error_free(&err);
+    }
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    return msg;
+}
+
+class QcowImage final : public Image {
+public:
+    explicit QcowImage(const std::string& path) {
+        segments_ = {path};
+        format_ = "qcow";
+        libqcow_error_t* err = nullptr;
+        if (libqcow_file_initialize(&file_, &err) != 1) throw ImageError("libqcow: " + qcow_message(err));
+        if (libqcow_file_open(file_, path.c_str(), LIBQCOW_OPEN_READ, &err) != 1) {
+            std::string m = qcow_message(err);
+            libqcow_file_free(&file_, nullptr);
+            throw ImageError("cannot open QCOW evidence '" + path + "': " + m);
+        }
+        size64_t media = 0;
+        if (libqcow_file_get_media_size(file_, &media, &err) != 1)
+            throw ImageError("cannot read media size of '" + path + "': " + qcow_message(err));
+        size_ = media;
+    }
+    ~QcowImage() override {
+        close_tsk();
+        if (file_) {
+            libqcow_file_close(file_, nullptr);
+            libqcow_file_free(&file_, nullptr);
+        }
+    }
+    int64_t read(uint64_t offset, void* buf, size_t len) override {
+        if (offset >= size_) return 0;
+        len = static_cast<size_t>(std::min<uint64_t>(len, size_ - offset));
+        std::lock_guard lock(mu_);
+        libqcow_error_t* err = nullptr;
+        ssize_t n = libqcow_file_read_buffer_at_offset(file_, buf, len, static_cast<off64_t>(offset), &err);
+        if (n < 0) {
+            if (err) libqcow_error_free(&err);
+            return -1;
+        }
+        return n;
+    }
+    std::unique_ptr<Image> reopen() const override { return std::make_unique<QcowImage>(segments_.front()); }
+
+private:
+    libqcow_file_t* file_ = nullptr;
+    std::mutex mu_;
+};
+
 // ---- formats The Sleuth Kit opens natively (AFF, VMDK, VHD) -----------------------------
 class TskNativeImage final : public Image {
 public:
@@ -319,8 +375,7 @@ std::unique_ptr<Image> open_image(const std::string& path) {
     if (starts_with(head, "EVF\x09\x0d\x0a\xff\x00", 8) || starts_with(head, "LVF\x09\x0d\x0a\xff\x00", 8) ||
         starts_with(head, "EVF2\x0d\x0a\x81\x00", 8))
         return std::make_unique<EwfImage>(path);
-    if (starts_with(head, "QFI\xfb", 4))
-        throw ImageError("cannot open evidence '" + path + "': QCOW image (not supported by this build)");
+    if (starts_with(head, "QFI\xfb", 4)) return std::make_unique<QcowImage>(path);
     const TSK_IMG_TYPE_ENUM supported = tsk_img_type_supported();
     if (starts_with(head, "AFF10\r\n", 7)) {
         if (!(supported & TSK_IMG_TYPE_AFF_ANY))
