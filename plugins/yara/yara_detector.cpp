@@ -160,7 +160,7 @@ struct YaraRules {
             if (!alone.errors.empty()) {
                 std::string msg = "rule file " + file + " does not compile: " + alone.errors.front();
                 if (!skip_broken) throw std::runtime_error(msg + " (use --rules-skip-broken to scan without it)");
-                api->log(host, TRIAGE_LOG_WARNING, ("skipped " + msg).c_str());
+                api->log(host, TRIAGE_LOG_ERROR, ("skipped " + msg).c_str());
                 continue;
             }
             CompileMessages m = add_file(main.c, file, ns);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -167,7 +168,7 @@ TEST_CASE("broken rules: the scan refuses, or skips them when asked; a runaway r
     CHECK(skipped.rc == 0);
     CHECK(th::sql_int(t / "c3", "SELECT count(*) FROM v_errors WHERE message LIKE 'skipped rule file %broken.yar%'") == 1);
     CHECK(th::sql_int(t / "c3", "SELECT count(*) FROM v_errors WHERE message LIKE 'skipped rule file %missing_include.yar%'") == 1);
-    CHECK(th::sql_int(t / "c3", "SELECT count(*) FROM audit WHERE action='detector warning' AND detail LIKE '%skipped rule file%broken.yar%'") == 1);
+    CHECK(th::sql_int(t / "c3", "SELECT count(*) FROM audit WHERE action='detector error' AND detail LIKE '%skipped rule file%broken.yar%'") == 1);
     CHECK(th::sql_int(t / "c3", "SELECT count(*) FROM v_findings WHERE rule='good_rule'") > 0);
     CHECK(th::sql_int(t / "c3", "SELECT count(*) FROM v_findings WHERE rule='ok_one'") == 0);
 

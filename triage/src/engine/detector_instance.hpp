@@ -41,9 +41,14 @@ std::unique_ptr<DetectorInstance> make_in_process_instance(const LoadedDetector&
 // Runs init() of every enabled detector once before a scan: in process for built-ins; for
 // external plugins, by starting one plugin process (which runs init there). Returns an empty
 // string, or a message naming the detector that refused to start.
-// warnings: what detectors logged while starting (skipped rule files ...), as (detector, message).
+// What a detector logged while starting: a warning (a slow rule) goes to the audit log; an
+// error (a rule file skipped with --rules-skip-broken: coverage lost) also to the errors table.
+struct StartMessage {
+    std::string detector, message;
+    bool error = false;
+};
 std::string start_detectors(const std::vector<const LoadedDetector*>& detectors, const InstanceLimits& limits,
-                            std::vector<std::pair<std::string, std::string>>* warnings = nullptr);
+                            std::vector<StartMessage>* messages = nullptr);
 // Calls shutdown() of the built-ins started by start_detectors.
 void stop_detectors(const std::vector<const LoadedDetector*>& detectors);
 std::unique_ptr<DetectorInstance> make_plugin_process_instance(const LoadedDetector& det, const InstanceLimits& limits);

@@ -14,7 +14,7 @@ struct triage_host {
     std::string option_buf;
     triage::engine::Clock::time_point deadline = triage::engine::Clock::time_point::max();
     const std::vector<triage::engine::HashRec>* known_hashes = nullptr;
-    std::vector<std::string>* init_log = nullptr;  // warnings logged during init, kept for the index
+    std::vector<std::pair<int, std::string>>* init_log = nullptr;  // logged during init, kept for the index
 };
 
 namespace triage::engine {
@@ -22,7 +22,7 @@ namespace {
 
 void host_log(triage_host* h, int level, const char* message) {
     if (level < TRIAGE_LOG_WARNING || !message) return;
-    if (h->init_log) h->init_log->push_back(message);
+    if (h->init_log) h->init_log->push_back({level, message});
     static std::mutex mu;
     std::lock_guard lock(mu);
     std::cerr << "\n[" << h->det->desc->name << "] " << (level >= TRIAGE_LOG_ERROR ? "error: " : "warning: ") << message
@@ -162,7 +162,7 @@ std::unique_ptr<DetectorInstance> make_in_process_instance(const LoadedDetector&
 }
 
 std::string start_detectors(const std::vector<const LoadedDetector*>& detectors, const InstanceLimits& limits,
-                            std::vector<std::pair<std::string, std::string>>* warnings) {
+                            std::vector<StartMessage>* warnings) {
     for (const auto* d : detectors) {
         if (d->origin != "built-in") {
             auto probe = make_plugin_process_instance(*d, limits);
@@ -173,7 +173,7 @@ std::string start_detectors(const std::vector<const LoadedDetector*>& detectors,
         if (!d->desc->init) continue;
         triage_host host;
         host.det = d;
-        std::vector<std::string> logged;
+        std::vector<std::pair<int, std::string>> logged;
         host.init_log = &logged;
         char error[1024] = "";
         void* shared = nullptr;
@@ -183,7 +183,7 @@ std::string start_detectors(const std::vector<const LoadedDetector*>& detectors,
         }
         d->shared = shared;
         if (warnings)
-            for (auto& m : logged) warnings->emplace_back(d->desc->name, m);
+            for (auto& [level, m] : logged) warnings->push_back({d->desc->name, m, level >= TRIAGE_LOG_ERROR});
     }
     return {};
 }

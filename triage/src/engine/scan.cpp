@@ -598,23 +598,24 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
     limits.memory_bytes = opt.plugin_memory_mb << 20;
     limits.whole_cap_bytes = opt.whole_object_cap_mb << 20;
     // Every detector starts (options checked, rules compiled ...) before any evidence is read.
-    std::vector<std::pair<std::string, std::string>> start_warnings;
-    if (std::string why = start_detectors(dets, limits, &start_warnings); !why.empty()) {
+    std::vector<StartMessage> start_messages;
+    if (std::string why = start_detectors(dets, limits, &start_messages); !why.empty()) {
         std::cerr << "triage scan: " << why << "\n";
         idx.audit("scan refused", {{"reason", why}});
         return kExitUsage;
     }
-    for (const auto& [det, msg] : start_warnings) {
-        // E.g. a rule file skipped with --rules-skip-broken: in the errors and the audit log.
-        idx.db()
-            .prepare("INSERT INTO errors(evidence_id, location, detector, message, time) SELECT NULL, ?1, ?2, ?3, ?4 "
-                     "WHERE NOT EXISTS (SELECT 1 FROM errors WHERE evidence_id IS NULL AND location = ?1 AND message = ?3)")
-            .bind(1, "detector " + det)
-            .bind(2, det)
-            .bind(3, msg)
-            .bind(4, util::now_iso_utc())
-            .run();
-        idx.audit("detector warning", {{"detector", det}, {"message", msg}});
+    for (const auto& m : start_messages) {
+        if (m.error)
+            idx.db()
+                .prepare("INSERT INTO errors(evidence_id, location, detector, message, time) SELECT NULL, ?1, ?2, ?3, ?4 "
+                         "WHERE NOT EXISTS (SELECT 1 FROM errors WHERE evidence_id IS NULL AND location = ?1 AND "
+                         "message = ?3)")
+                .bind(1, "detector " + m.detector)
+                .bind(2, m.detector)
+                .bind(3, m.message)
+                .bind(4, util::now_iso_utc())
+                .run();
+        idx.audit(m.error ? "detector error" : "detector warning", {{"detector", m.detector}, {"message", m.message}});
     }
     struct StopDetectors {
         const std::vector<const LoadedDetector*>& d;
