@@ -233,3 +233,31 @@ TEST_CASE("DFTT keyword image: strings inside files found at the answer key's se
         CHECK(image_offsets.count(k.sector * 512 + k.offset + k.lead) == 1);
     }
 }
+
+TEST_CASE("the shipped rule set: triage's matches on every sample equal the yara CLI's", "[yara]") {
+    // Every positive and negative sample under rules/tests, put in one ext4 image (as files of
+    // a seized disk would be), scanned with the default rules; the oracle is `yara -r` over the
+    // same files with rules/index.yar.
+    const std::string rules = std::string(TRIAGE_SOURCE_DIR) + "/rules";
+    REQUIRE(fs::exists(rules + "/index.yar"));
+    th::TempDir t;
+    fs::create_directories(t / "tree");
+    int samples = 0;
+    for (const auto& e : fs::recursive_directory_iterator(rules + "/tests")) {
+        if (!e.is_regular_file()) continue;
+        std::string rel = fs::relative(e.path(), rules + "/tests").string();
+        std::string flat = rel;
+        std::replace(flat.begin(), flat.end(), '/', '_');
+        fs::copy_file(e.path(), t / ("tree/" + flat));
+        ++samples;
+    }
+    REQUIRE(samples >= 80);
+    std::string img = t / "samples.img";
+    REQUIRE(th::run("mke2fs -q -t ext4 -d " + th::q(t / "tree") + " -F " + th::q(img) + " 64M").rc == 0);
+    REQUIRE(th::scan({img}, t / "case") == 0);
+    auto ours = triage_matches(t / "case");
+    auto theirs = cli_matches(rules + "/index.yar", t / "tree");
+    CHECK(ours == theirs);
+    CHECK(theirs.size() >= 40);
+    CHECK(th::sql_int(t / "case", "SELECT count(*) FROM v_errors") == 0);
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+wevtutil qe Security /c:5 /f:text
+history -c

@@ -1,0 +1,2 @@
+$f = Get-Item "C:\Build\out.dll"
+$f.LastWriteTime = Get-Date

@@ -1,0 +1,2 @@
+del /f /q C:\Users\test\secret.txt
+cipher /w:C:\

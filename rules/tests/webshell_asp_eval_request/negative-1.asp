@@ -1,0 +1,1 @@
+<% Response.Write(Server.HTMLEncode(Request.Form("name"))) %>

@@ -1,0 +1,1 @@
+<% String n = request.getParameter("name"); out.println("Hello " + n); %>

