@@ -7,7 +7,7 @@
 #   openssl dgst -md5 / -sha1 / -sha256 in parallel (the floor for md5+sha1+sha256 of the image)
 #   ewfverify -q of the E01
 #   tsk_recover -e of each partition (mmls offsets) + hashdeep -c md5,sha1,sha256 -r of the tree
-#   triage scan IMAGE --case DIR --quiet on the raw image, the E01 and the split raw (.001)
+#   triage scan IMAGE --case DIR --quiet --disable yara on the raw image, the E01 and the split raw (.001)
 # Every command: GNU time '%e %U %S %M' (wall, user, sys, peak RSS), page-cached images, fresh
 # output folders, `sync` before it (untimed). Rounds are interleaved; the table shows the median
 # wall of RUNS rounds (min-max), the CPU (user+sys) of that median run and the largest peak RSS.
@@ -75,38 +75,11 @@ OFFSETS=$(mmls "$RAW" | awk '$2 ~ /^[0-9]+(:[0-9]+)?$/ && $3 ~ /^[0-9]+$/ {print
 
 ORDER=()  # ids in the order first measured (commands.txt)
 declare -A LABEL
-# measure ID ROUND 'LABEL' 'CMD'  (CMD is a bash string; its stdout goes to logs/ID.out)
-measure() {
-  local id=$1 round=$2 label=$3 cmd=$4 line
-  LABEL[$id]=$label
-  if [[ " ${ORDER[*]} " != *" $id "* ]]; then
-    ORDER+=("$id")
-    printf '%-12s %s\n' "$id" "${cmd//"$CORPUS"/CORPUS}" | sed "s#$WORKDIR#WORK#g; s#$TRIAGE#triage#g" >> "$WORKDIR/logs/commands.txt"
-  fi
-  sync
-  /usr/bin/time -f '%e %U %S %M %x' -o "$WORKDIR/logs/$id.time" \
-    bash -c "$cmd" >"$WORKDIR/logs/$id.out" 2>"$WORKDIR/logs/$id.err"
-  line=$(tail -n 1 "$WORKDIR/logs/$id.time")
-  # GNU time prints "Command exited with non-zero status N" first when it fails
-  printf '%s\t%s\t%s\n' "$id" "$round" "$(echo "$line" | tr ' ' '\t')" >> "$TSV"
-  printf '  %-16s wall %6s s  (%s)\n' "$id" "${line%% *}" "$label"
-}
-# sum_rows NEWID 'LABEL' ID... : one row per round = sum of wall/user/sys, max RSS, worst exit
-sum_rows() {
-  local new=$1 label=$2; shift 2
-  LABEL[$new]=$label
-  awk -F'\t' -v new="$new" -v ids=" $* " '
-    NR > 1 && index(ids, " " $1 " ") {
-      r = $2; w[r] += $3; u[r] += $4; s[r] += $5; if ($6 > m[r]) m[r] = $6; if ($7 > x[r]) x[r] = $7; seen[r] = 1 }
-    END { for (r in seen) printf "%s\t%s\t%.2f\t%.2f\t%.2f\t%d\t%d\n", new, r, w[r], u[r], s[r], m[r], x[r] }
-  ' "$TSV" | sort -t$'\t' -k2,2n >> "$TSV.sum"
-}
-
-load() { cut -d' ' -f1-3 /proc/loadavg; }
+# measure, sum_rows, load, q
+source "$(dirname "${BASH_SOURCE[0]}")/measure_lib.sh"
 LOAD_BEFORE=$(load)
 echo "bench_scan: corpus $CORPUS ($((IMG_BYTES / 1048576)) MiB raw), triage $TRIAGE, $RUNS round(s), load $LOAD_BEFORE"
 : > "$TSV.sum"
-q() { printf '%q' "$1"; }
 for ((round = 1; round <= RUNS; round++)); do
   echo "round $round/$RUNS"
   cat "$RAW" "$SPLIT" "$CORPUS"/disk_ext4.0[0-9][0-9] "$CORPUS"/disk_ext4.E[0-9][0-9] > /dev/null 2>&1  # page cache
@@ -127,8 +100,9 @@ for ((round = 1; round <= RUNS; round++)); do
   for kind in raw e01 split; do
     case $kind in raw) img=$RAW ;; e01) img=$E01 ;; split) img=$SPLIT ;; esac
     rm -rf "$WORKDIR/case_$kind"
-    measure "triage_$kind" "$round" "triage scan $(basename "$img") --quiet" \
-      "exec $(q "$TRIAGE") scan $(q "$img") --case $(q "$WORKDIR/case_$kind") --quiet"
+    # Hashing only (as the anchors it is set against); YARA has its own bench: bench_yara.sh.
+    measure "triage_$kind" "$round" "triage scan $(basename "$img") --quiet --disable yara" \
+      "exec $(q "$TRIAGE") scan $(q "$img") --case $(q "$WORKDIR/case_$kind") --quiet --disable yara"
   done
 done
 sum_rows examiner "examiner pipeline: tsk_recover + hashdeep (sum)" tsk_recover hashdeep

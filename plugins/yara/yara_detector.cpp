@@ -104,7 +104,7 @@ struct YaraRules {
         const bool skip_broken = truthy(option_of(api, host, "skip_broken"));
 
         // (file, namespace) in a stable order.
-        std::vector<std::pair<std::string, std::string>> todo;
+        std::vector<std::pair<std::string, std::string>> to_compile;
         auto add_path = [&](const std::string& p, bool shipped) {
             std::error_code ec;
             if (fs::is_directory(p, ec)) {
@@ -120,9 +120,9 @@ struct YaraRules {
                 }
                 std::sort(found.begin(), found.end());
                 for (const auto& f : found)
-                    todo.emplace_back(f, (shipped ? "triage/" : "") + fs::relative(f, p).string());
+                    to_compile.emplace_back(f, (shipped ? "triage/" : "") + fs::relative(f, p).string());
             } else if (fs::is_regular_file(p, ec)) {
-                todo.emplace_back(p, fs::path(p).filename().string());
+                to_compile.emplace_back(p, fs::path(p).filename().string());
             } else {
                 throw std::runtime_error("rules path '" + p + "' does not exist");
             }
@@ -139,7 +139,7 @@ struct YaraRules {
             if (nl == std::string::npos) break;
             pos = nl + 1;
         }
-        if (todo.empty()) {
+        if (to_compile.empty()) {
             // Nothing to match: recorded, and the detector passes every object by.
             api->log(host, TRIAGE_LOG_WARNING,
                      ("no YARA rule files found (shipped set looked for in " + shipped_rules_dir() +
@@ -149,7 +149,7 @@ struct YaraRules {
         }
 
         Compiler main;
-        for (const auto& [file, ns] : todo) {
+        for (const auto& [file, ns] : to_compile) {
             // Each file is first compiled alone: a broken one cannot spoil the shared compiler.
             CompileMessages alone;
             {
