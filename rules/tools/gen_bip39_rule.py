@@ -24,8 +24,9 @@ A phrase must start a file or a line or follow a label, list number or indentati
 files under 4 KB. Words are delimited by whitespace only: a phrase inside quotes loses its first
 and last word, so 12 words in quotes are not enough (a quoted 14-word or longer phrase is found).
 Measured: no match on 120 MB of English documentation and C/C++ headers cut into 200 KB pieces,
-nor on the whole of /usr/share and /usr/lib of a Debian 12 system (vim help tables, keyword lists
-and word-frequency lists matched earlier versions and shaped the stop-word and repetition tests);
+nor on the whole of /usr/share of a Debian 12 development machine (vim help tables, keyword lists
+and word-frequency lists there matched earlier versions and shaped the stop-word and repetition
+tests);
 600 synthetic phrases (12/15/18/24 distinct words, space, newline or numbered, with and without
 notes around them): all matched. Cost: about 25 MB/s on plain text, 150 MB/s on binaries
 (one core), most of it scanning for the 2048 words.
