@@ -29,21 +29,10 @@ WORKDIR=${WORKDIR:-/tmp/bench_scan}
 RUNS=${RUNS:-3}
 RESULTS=${RESULTS:-$HERE/results}
 PY=/usr/bin/python3
-CORPUS=
-
 usage() { sed -n '2,22p' "$0"; exit 2; }
-while [ $# -gt 0 ]; do
-  case $1 in
-    --triage) TRIAGE=$2; shift 2 ;;
-    --work) WORKDIR=$2; shift 2 ;;
-    --runs) RUNS=$2; shift 2 ;;
-    --results) RESULTS=$2; shift 2 ;;
-    -h|--help) usage ;;
-    -*) echo "bench_scan.sh: unknown option $1" >&2; usage ;;
-    *) [ -z "$CORPUS" ] || usage; CORPUS=$1; shift ;;
-  esac
-done
-[ -n "$CORPUS" ] || usage
+# parse_args, measure, sum_rows, load, q
+source "$(dirname "${BASH_SOURCE[0]}")/measure_lib.sh"
+parse_args bench_scan.sh "$@"
 export LC_ALL=C.UTF-8 TZ=UTC
 
 die() { echo "bench_scan.sh: $*" >&2; exit 1; }
@@ -75,8 +64,6 @@ OFFSETS=$(mmls "$RAW" | awk '$2 ~ /^[0-9]+(:[0-9]+)?$/ && $3 ~ /^[0-9]+$/ {print
 
 ORDER=()  # ids in the order first measured (commands.txt)
 declare -A LABEL
-# measure, sum_rows, load, q
-source "$(dirname "${BASH_SOURCE[0]}")/measure_lib.sh"
 LOAD_BEFORE=$(load)
 echo "bench_scan: corpus $CORPUS ($((IMG_BYTES / 1048576)) MiB raw), triage $TRIAGE, $RUNS round(s), load $LOAD_BEFORE"
 : > "$TSV.sum"

@@ -34,22 +34,10 @@ WORKDIR=${WORKDIR:-/tmp/bench_yara}
 RUNS=${RUNS:-3}
 RESULTS=${RESULTS:-$HERE/results}
 PY=/usr/bin/python3
-CORPUS=
-
 usage() { sed -n '2,23p' "$0"; exit 2; }
-while [ $# -gt 0 ]; do
-  case $1 in
-    --triage) TRIAGE=$2; shift 2 ;;
-    --rules) RULES=$2; shift 2 ;;
-    --work) WORKDIR=$2; shift 2 ;;
-    --runs) RUNS=$2; shift 2 ;;
-    --results) RESULTS=$2; shift 2 ;;
-    -h|--help) usage ;;
-    -*) echo "bench_yara.sh: unknown option $1" >&2; usage ;;
-    *) [ -z "$CORPUS" ] || usage; CORPUS=$1; shift ;;
-  esac
-done
-[ -n "$CORPUS" ] || usage
+# parse_args, measure, sum_rows, load, q
+source "$(dirname "${BASH_SOURCE[0]}")/measure_lib.sh"
+parse_args bench_yara.sh "$@"
 export LC_ALL=C.UTF-8 TZ=UTC
 
 die() { echo "bench_yara.sh: $*" >&2; exit 1; }
@@ -97,8 +85,6 @@ SECTOR=${SECTOR:-512}
 
 ORDER=()
 declare -A LABEL
-# measure, sum_rows, load, q
-source "$(dirname "${BASH_SOURCE[0]}")/measure_lib.sh"
 LOAD_BEFORE=$(load)
 echo "bench_yara: corpus $CORPUS ($((IMG_BYTES / 1048576)) MiB raw), rules $RULES, triage $TRIAGE, $RUNS round(s), load $LOAD_BEFORE"
 : > "$TSV.sum"

@@ -32,3 +32,24 @@ sum_rows() {
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 q() { printf '%q' "$1"; }
+
+# parse_args NAME "$@": the options both benches take (--triage, --work, --runs, --results, and
+# --rules where the caller has set RULES) and the corpus folder; sets TRIAGE, WORKDIR, RUNS,
+# RESULTS, RULES, CORPUS. usage() and die() come from the caller.
+parse_args() {
+  local name=$1; shift
+  CORPUS=
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --triage) TRIAGE=$2; shift 2 ;;
+      --rules) [ -n "${RULES+x}" ] || { echo "$name: unknown option $1" >&2; usage; }; RULES=$2; shift 2 ;;
+      --work) WORKDIR=$2; shift 2 ;;
+      --runs) RUNS=$2; shift 2 ;;
+      --results) RESULTS=$2; shift 2 ;;
+      -h|--help) usage ;;
+      -*) echo "$name: unknown option $1" >&2; usage ;;
+      *) [ -z "$CORPUS" ] || usage; CORPUS=$1; shift ;;
+    esac
+  done
+  [ -n "$CORPUS" ] || usage
+}

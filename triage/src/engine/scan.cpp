@@ -451,12 +451,12 @@ public:
         index::Stmt s = idx_.db().prepare(
             "SELECT start_offset, length, kind FROM unalloc_ranges WHERE evidence_id=? AND scanned=0 ORDER BY start_offset");
         s.bind(1, evidence_id_);
-        std::vector<std::pair<UnallocRange, std::string>> todo;
+        std::vector<std::pair<UnallocRange, std::string>> pending;
         while (s.step())
-            todo.push_back({{static_cast<uint64_t>(s.col_int(0)), static_cast<uint64_t>(s.col_int(1))}, s.col_text(2)});
+            pending.push_back({{static_cast<uint64_t>(s.col_int(0)), static_cast<uint64_t>(s.col_int(1))}, s.col_text(2)});
         const size_t bs = 1 << 20;
         std::vector<uint8_t> buf(bs);
-        for (const auto& [r, kind] : todo) {
+        for (const auto& [r, kind] : pending) {
             if (g_cancel.load()) break;
             char name[64];
             std::snprintf(name, sizeof name, "unalloc@0x%llx", static_cast<unsigned long long>(r.start));
