@@ -1,4 +1,5 @@
 // triage: command-line entry point. Each subcommand is a thin layer over the stages.
+#include "cli/commands.hpp"
 #include "engine/detector_instance.hpp"
 #include "engine/detectors.hpp"
 #include "engine/scan.hpp"
@@ -195,6 +196,9 @@ int main(int argc, char** argv) {
     auto* pl = app.add_subcommand("plugins", "List built-in and loaded detectors with their options");
     pl->add_option("--plugin-dir", plugin_dirs, "Also load plugins from DIR");
 
+    // Subcommands defined in their own files (cli/cmd_*.cpp) add themselves here.
+    cli::Commands commands;
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -230,6 +234,8 @@ int main(int argc, char** argv) {
             install_signal_handlers();
             return engine::run_scan(so, set);
         }
+        for (const auto& c : commands)
+            if (*c.sub) return c.run();
         if (*vi) return cmd_verify_image(vi_path, vi_quiet);
         if (*info) return cmd_info(info_path);
         if (*ls) return cmd_ls(ls_case, ls_deleted, ls_glob, ls_hash, ls_evidence, !ls_noheader);
