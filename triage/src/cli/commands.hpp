@@ -1,0 +1,18 @@
+// Subcommands that live in their own files register here, so that main.cpp stays a list of calls.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace triage::cli {
+
+// A registered subcommand: run() is called when the user chose `sub`; its result is the exit code.
+struct Command {
+    CLI::App* sub = nullptr;
+    std::function<int()> run;
+};
+using Commands = std::vector<Command>;
+
+}  // namespace triage::cli
