@@ -15,4 +15,7 @@ struct Command {
 };
 using Commands = std::vector<Command>;
 
+// One registration function per file cli/cmd_*.cpp; main() calls each.
+void add_report_commands(CLI::App& app, Commands& out);
+
 }  // namespace triage::cli
