@@ -67,7 +67,8 @@ int cmd_ls(const std::string& case_dir, bool deleted, const std::string& glob, c
            int64_t evidence, bool header) {
     index::CaseIndex idx(case_dir, false, true);
     std::string sql =
-        "SELECT file_id, evidence_id, partition_offset, allocated, type, size, md5, sha256, mtime, path FROM v_files "
+        "SELECT file_id, evidence_id, partition_offset, allocated, meta_type, type, size, md5, sha256, mtime, path "
+        "FROM v_files "
         "WHERE 1";
     if (deleted) sql += " AND allocated = 0";
     if (!glob.empty()) sql += " AND path GLOB ?1";
@@ -78,14 +79,15 @@ int cmd_ls(const std::string& case_dir, bool deleted, const std::string& glob, c
     if (!glob.empty()) s.bind(1, glob);
     if (!hash.empty()) s.bind(2, hash);
     if (evidence > 0) s.bind(3, evidence);
-    if (header) std::cout << "file_id\tevidence\tpartition_offset\tallocated\ttype\tsize\tmd5\tsha256\tmtime\tpath\n";
+    if (header)
+        std::cout << "file_id\tevidence\tpartition_offset\tallocated\tmeta_type\ttype\tsize\tmd5\tsha256\tmtime\tpath\n";
     while (s.step()) {
-        for (int i = 0; i < 10; ++i) {
+        for (int i = 0; i < 11; ++i) {
             std::string v = s.col_null(i) ? "-" : s.col_text(i);
-            if (i == 9)
+            if (i == 10)
                 for (auto& c : v)
                     if (static_cast<unsigned char>(c) < 0x20) c = '?';  // keep one line per file
-            std::cout << v << (i == 9 ? "\n" : "\t");
+            std::cout << v << (i == 10 ? "\n" : "\t");
         }
     }
     return 0;

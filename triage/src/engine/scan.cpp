@@ -103,6 +103,8 @@ void insert_file(index::Db& db, const FileRow& r, const ObjectResult* res) {
     if (db.changes() == 0 || !res) return;  // already indexed (resumed scan or a name listed twice)
     auto& hs = db.cached("INSERT OR REPLACE INTO hashes(file_id, algorithm, value) VALUES (?,?,?)");
     for (const auto& h : res->hashes) hs.bind(1, r.file_id).bind(2, h.algorithm).bind(3, h.value).run();
+    auto& ps = db.cached("INSERT OR REPLACE INTO properties(file_id, detector, key, value) VALUES (?,?,?,?)");
+    for (const auto& p : res->properties) ps.bind(1, r.file_id).bind(2, p.detector).bind(3, p.key).bind(4, p.value).run();
     insert_findings(db, r.file_id, r.evidence_id, 0, res->findings);
     if (res->known_good || res->sensitive)
         db.cached("UPDATE files SET known_good = ?, sensitive = ? WHERE file_id = ?")

@@ -109,6 +109,16 @@ CREATE TABLE IF NOT EXISTS hashes (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS hashes_value ON hashes(value);
 
+-- What detectors say about an object beyond hashes: its type by content ("mime",
+-- "description"), entropy, ... (set_property in the detector ABI).
+CREATE TABLE IF NOT EXISTS properties (
+    file_id    INTEGER NOT NULL REFERENCES files(file_id),
+    detector   TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    PRIMARY KEY (file_id, key, detector)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS findings (
     finding_id        INTEGER PRIMARY KEY,
     file_id           INTEGER REFERENCES files(file_id),
@@ -180,7 +190,9 @@ FROM evidence;
 
 CREATE VIEW IF NOT EXISTS v_files AS
 SELECT f.file_id, f.evidence_id, fs.offset AS partition_offset, fs.fs_type, f.path, f.name,
-       f.meta_addr, f.allocated, f.meta_type AS type, f.size,
+       f.meta_addr, f.allocated, f.meta_type,
+       (SELECT value FROM properties p WHERE p.file_id = f.file_id AND p.key = 'mime' LIMIT 1) AS type,
+       f.size,
        (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'md5') AS md5,
        (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'sha1') AS sha1,
        (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'sha256') AS sha256,
