@@ -132,7 +132,7 @@
       for (i = start; i < Math.min(end, this.shown.length); i++) {
         var tr = el('tr');
         var cells = this.shown[i].cells;
-        for (var c = 0; c < cells.length; c++) tr.appendChild(el('td', c === 2 ? 'path' : (c === 6 || c === 7 ? 'hash' : ''), cells[c] === null ? '' : String(cells[c])));
+        for (var c = 0; c < cells.length; c++) tr.appendChild(el('td', c === 2 ? 'path' : (c === 7 || c === 8 ? 'hash' : ''), cells[c] === null ? '' : String(cells[c])));
         frag2.appendChild(tr);
       }
       body.appendChild(frag2);

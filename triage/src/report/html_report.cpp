@@ -601,16 +601,17 @@ struct Builder {
                 {"any_rules", !rules.empty()}, {"renderer", "triage " TRIAGE_VERSION}};
     }
 
-    // Regular files by type (the content type when the index has one, else the extension).
+    // Regular files by type: the MIME type a type detector recorded (v_files.type), else the extension.
     json types_section() {
         std::map<std::string, std::pair<uint64_t, uint64_t>> groups;
-        auto s = db().prepare("SELECT name, type, size FROM v_files WHERE type = 'r' OR length(type) > 1");
+        auto s = db().prepare("SELECT name, type, size FROM v_files WHERE meta_type = 'r'");
         while (s.step()) {
             std::string type = s.col_text(1), key;
-            if (type.size() > 1) {
+            if (!type.empty()) {
                 key = type;
             } else {
                 std::string name = s.col_text(0);
+                if (auto colon = name.find(':'); colon != std::string::npos) name.resize(colon);   // NTFS stream
                 auto dot = name.find_last_of('.');
                 if (dot != std::string::npos && dot > 0 && name.size() - dot <= 9) {
                     key = name.substr(dot);
@@ -710,29 +711,29 @@ std::string csv_cell(const std::string& s) {
 // browser shows), both streamed from one query so a case of millions of files stays flat in memory.
 void write_listing(Builder& b, const fs::path& out_dir) {
     std::string sql =
-        "SELECT v.file_id, v.evidence_id, v.partition_offset, v.fs_type, v.path, v.name, v.meta_addr, v.allocated, v.type, "
-        "v.size, v.md5, v.sha1, v.sha256, v.mtime, v.atime, v.ctime, v.crtime, f.origin, f.content, " +
+        "SELECT v.file_id, v.evidence_id, v.partition_offset, v.fs_type, v.path, v.name, v.meta_addr, v.allocated, "
+        "v.meta_type, v.type, v.size, v.md5, v.sha1, v.sha256, v.mtime, v.atime, v.ctime, v.crtime, f.origin, f.content, " +
         b.sensitive_expr("f") + ", " + b.known_good_expr("f") +
         " FROM v_files v JOIN files f ON f.file_id = v.file_id ORDER BY v.evidence_id, v.partition_offset, v.path";
     auto s = b.db().prepare(sql);
     std::ofstream csv(out_dir / "files.csv", std::ios::binary);
     std::ofstream js(out_dir / "assets" / "files-data.js", std::ios::binary);
-    csv << "file_id,evidence_id,partition_offset,fs_type,path,name,meta_addr,allocated,type,size,md5,sha1,sha256,"
-           "mtime,atime,ctime,crtime,origin,content,sensitive,known_good\r\n";
+    csv << "file_id,evidence_id,partition_offset,fs_type,path,name,meta_addr,allocated,meta_type,type,size,md5,sha1,"
+           "sha256,mtime,atime,ctime,crtime,origin,content,sensitive,known_good\r\n";
     js << "// The file listing of this report (generated; strings escaped for a script context).\n"
           "window.TRIAGE_FILES = [\n";
     const std::string yes = b.tr("allocated"), no = b.tr("deleted");
     bool first = true;
     while (s.step()) {
-        for (int i = 0; i < 21; ++i) csv << (i ? "," : "") << csv_cell(s.col_text(i));
+        for (int i = 0; i < 22; ++i) csv << (i ? "," : "") << csv_cell(s.col_text(i));
         csv << "\r\n";
         std::string flags;
-        if (s.col_int(19)) flags += b.tr("flag_sensitive");
-        if (s.col_int(20)) flags += (flags.empty() ? "" : ", ") + b.tr("flag_known_good");
-        if (s.col_text(17) == "carved") flags += (flags.empty() ? "" : ", ") + b.tr("flag_carved");
-        json row = {s.col_int(0), s.col_int(1), s.col_text(4), s.col_int(7) ? yes : no, s.col_text(8),
-                    s.col_null(9) ? json(nullptr) : json(s.col_int(9)), s.col_text(10), s.col_text(12), s.col_text(13),
-                    s.col_text(14), s.col_text(15), s.col_text(16), flags};
+        if (s.col_int(20)) flags += b.tr("flag_sensitive");
+        if (s.col_int(21)) flags += (flags.empty() ? "" : ", ") + b.tr("flag_known_good");
+        if (s.col_text(18) == "carved") flags += (flags.empty() ? "" : ", ") + b.tr("flag_carved");
+        json row = {s.col_int(0), s.col_int(1), s.col_text(4), s.col_int(7) ? yes : no, s.col_text(8), s.col_text(9),
+                    s.col_null(10) ? json(nullptr) : json(s.col_int(10)), s.col_text(11), s.col_text(13), s.col_text(14),
+                    s.col_text(15), s.col_text(16), s.col_text(17), flags};
         js << (first ? "" : ",\n") << script_safe_json(row.dump(-1, ' ', false, json::error_handler_t::replace));
         first = false;
     }
