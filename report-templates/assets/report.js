@@ -98,6 +98,7 @@
     var wasAll = this.shown === this.all;
     this.all = this.all.slice().sort(cmp);
     this.shown = wasAll ? this.all : this.shown.slice().sort(cmp);
+    this.reorder = true;
     var ths = this.table.tHead.rows[0].cells;
     for (var i = 0; i < ths.length; i++) ths[i].removeAttribute('aria-sort');
     ths[col].setAttribute('aria-sort', dir > 0 ? 'ascending' : 'descending');
@@ -122,10 +123,14 @@
         r.tr.classList.toggle('off', at === undefined);
         r.tr.classList.toggle('pg', at !== undefined && (at < start || at >= end));
       }
-      // The DOM order follows the sort; rows filtered out or on other pages are hidden by class.
-      var frag = document.createDocumentFragment();
-      for (i = 0; i < this.all.length; i++) frag.appendChild(this.all[i].tr);
-      body.appendChild(frag);
+      // The DOM order follows the sort (moved only after a sort); rows filtered out or on other
+      // pages are hidden by class, so printing shows every page.
+      if (this.reorder) {
+        var frag = document.createDocumentFragment();
+        for (i = 0; i < this.all.length; i++) frag.appendChild(this.all[i].tr);
+        body.appendChild(frag);
+        this.reorder = false;
+      }
     } else {
       body.textContent = '';
       var frag2 = document.createDocumentFragment();

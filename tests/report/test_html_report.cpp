@@ -95,13 +95,26 @@ TEST_CASE("report html on DFTT 6-fat-undel: sections, evidence hash, listing CSV
 window.addEventListener('load', function () {
   var rows = document.querySelectorAll('#file-listing tbody tr');
   var out = { rows: rows.length, shown: document.querySelector('#file-listing table').getAttribute('data-shown'),
-              svgs: document.querySelectorAll('svg.chart').length, errors: window.__errors || [] };
+              svgs: document.querySelectorAll('svg.chart').length };
+  // Sorting through the page's own headings: size (column 6), twice for descending.
+  var th = document.querySelectorAll('#file-listing thead th')[6];
+  th.click(); th.click();
+  out.sizes = Array.prototype.map.call(document.querySelectorAll('#file-listing tbody tr'), function (tr) { return tr.cells[6].textContent; });
   var pre = document.createElement('pre'); pre.id = 'test-result'; pre.textContent = JSON.stringify(out);
   document.body.appendChild(pre);
 });)JS");
     CHECK(r["rows"].get<size_t>() == fls.size());
     CHECK(r["shown"].get<std::string>() == std::to_string(fls.size()));
     CHECK(r["svgs"].get<int>() >= 4);
+    // Sorted numerically by size, largest first: the same sizes as files.csv, in order.
+    std::vector<int64_t> sizes;
+    for (const auto& v : r["sizes"]) sizes.push_back(v.get<std::string>().empty() ? -1 : std::stoll(v.get<std::string>()));
+    REQUIRE(sizes.size() == fls.size());
+    CHECK(std::is_sorted(sizes.rbegin(), sizes.rend()));
+    std::vector<int64_t> csv_sizes;
+    for (size_t i = 1; i < rows.size(); ++i) csv_sizes.push_back(rows[i][10].empty() ? -1 : std::stoll(rows[i][10]));
+    std::sort(csv_sizes.rbegin(), csv_sizes.rend());
+    CHECK(sizes == csv_sizes);
 }
 
 TEST_CASE("report partition layout is drawn to scale (mmls is the oracle)", "[report]") {
@@ -304,6 +317,14 @@ TEST_CASE("report share profile: a sensitive file's bytes appear in no output; n
                     " \"UPDATE files SET sensitive = 1 WHERE path = '/photos/secret.bin'\"").rc == 0);
     const std::string sha = th::sql1(t / "case", "SELECT sha256 FROM v_files WHERE path = '/photos/secret.bin'");
     REQUIRE(sha.size() == 64);
+    // A hash-set hit and a carved item, as the hash-set and carving detectors record them.
+    REQUIRE(th::run("sqlite3 " + th::q(t / "case/index.db") +
+                    " \"INSERT INTO detector_runs VALUES (1, 'hashset', '1.0.0', 'built-in');"
+                    " INSERT INTO findings(file_id, evidence_id, detector, detector_version, kind, rule, category, severity, detail)"
+                    " SELECT file_id, 1, 'hashset', '1.0.0', 'hashset', 'TEST-SET-CSAM', 'CAT-1', 10, '{}' FROM files WHERE path = '/photos/secret.bin';"
+                    " INSERT INTO files(evidence_id, fs_id, path, name, meta_addr, name_type, meta_type, allocated, size, origin, detector, parent_offset)"
+                    " VALUES (1, 1, '/unalloc@0x1f000/carved-0001.jpg', 'carved-0001.jpg', 0, 'r', 'r', 0, 4096, 'carved', 'carver', 126976)\"")
+                .rc == 0);
 
     for (const char* profile : {"share", "internal"}) {
         INFO("profile " << profile);
@@ -314,6 +335,10 @@ TEST_CASE("report share profile: a sensitive file's bytes appear in no output; n
         CHECK(th::rep::slurp(out + "/files.csv").find(sha) != std::string::npos);
         CHECK(th::rep::section(page, "notable").find("/photos/secret.bin") != std::string::npos);
         CHECK(th::rep::section(page, "yara").find("withheld") != std::string::npos);
+        CHECK(th::rep::section(page, "hashset").find("TEST-SET-CSAM") != std::string::npos);
+        CHECK(th::rep::section(page, "hashset").find("<title>CAT-1: 1</title>") != std::string::npos);
+        CHECK(th::rep::section(page, "carved").find("/unalloc@0x1f000/carved-0001.jpg") != std::string::npos);
+        CHECK(th::rep::section(page, "carved").find("Not run") == std::string::npos);
         CHECK(page.find("Cyber Police Department") != std::string::npos);
         CHECK(page.find("Nightfall") != std::string::npos);
         const bool share = std::string(profile) == "share";
