@@ -444,12 +444,14 @@ struct Builder {
 
     json findings_of(const std::string& kind, json& by_category) {
         json rows = json::array();
+        uint64_t known_good_hits = 0;
         std::map<std::pair<std::string, std::string>, uint64_t> groups;
         std::map<std::string, uint64_t> cats;
         auto s = db().prepare(
             "SELECT fi.finding_id, fi.file_id, fi.evidence_id, fi.detector, fi.detector_version, fi.rule, "
             "COALESCE(fi.category, ''), fi.severity, fi.offset, fi.length, fi.detail, f.path, " +
-            sensitive_expr("f") + ", (SELECT value FROM hashes h WHERE h.file_id = fi.file_id AND h.algorithm = 'sha256') "
+            sensitive_expr("f") + ", (SELECT value FROM hashes h WHERE h.file_id = fi.file_id AND h.algorithm = 'sha256'), " +
+            known_good_expr("f") + " "
             "FROM findings fi LEFT JOIN files f ON f.file_id = fi.file_id WHERE fi.kind = ?1 "
             "ORDER BY fi.severity DESC, fi.rule, fi.finding_id");
         s.bind(1, kind);
@@ -458,6 +460,11 @@ struct Builder {
             std::string cat = s.col_text(6);
             groups[{s.col_text(5), cat}]++;
             cats[cat.empty() ? tr("type_none") : cat]++;
+            // Known-good hits (NSRL: often most of a disk) are counted by set and category, not listed.
+            if (s.col_int(14)) {
+                ++known_good_hits;
+                continue;
+            }
             rows.push_back({{"id", s.col_int(0)}, {"file_id", s.col_text(1)}, {"evidence_id", s.col_int(2)},
                             {"detector", s.col_text(3)}, {"version", s.col_text(4)}, {"rule", s.col_text(5)},
                             {"category", cat}, {"severity", s.col_text(7)}, {"offset", s.col_text(8)},
@@ -469,7 +476,8 @@ struct Builder {
         std::vector<std::pair<std::string, uint64_t>> items(cats.begin(), cats.end());
         std::sort(items.begin(), items.end(), [](auto& a, auto& b) { return a.second > b.second; });
         by_category = hbar_chart(items, false);
-        return json{{"rows", rows}, {"groups", g}, {"count", rows.size()}, {"any", !rows.empty()}};
+        return json{{"rows", rows}, {"groups", g}, {"count", rows.size()}, {"any", !groups.empty()},
+                    {"known_good_hits", known_good_hits}, {"any_known_good", known_good_hits > 0}};
     }
 
     json hits_section(const std::string& kind, const std::string& detector_like) {
