@@ -358,8 +358,17 @@ TEST_CASE("report pdf: printed by headless Chromium; a clear message when Chromi
     CHECK(pdf.rfind("%PDF-", 0) == 0);
     CHECK(pdf.find("%%EOF") != std::string::npos);
     CHECK(pdf.size() > 10000);
-    // pdfinfo is not required; the page count is in the PDF's own page tree.
-    CHECK(std::regex_search(pdf, std::regex("/Type\\s*/Page[^s]")));
+    // qpdf checks the PDF's structure and counts its pages.
+    auto check = th::run("qpdf --check " + th::q(t / "out/report.pdf"));
+    INFO(check.out << check.err);
+    CHECK(check.rc == 0);
+    auto pages = th::run("qpdf --show-npages " + th::q(t / "out/report.pdf"));
+    REQUIRE(pages.rc == 0);
+    CHECK(std::stoi(pages.out) >= 3);
+
+    auto bad_zone = th::rep::report(t / "case", "-o " + th::q(t / "tz") + " --timezone Mars/Olympus");
+    CHECK(bad_zone.rc == 2);
+    CHECK(bad_zone.err.find("Mars/Olympus") != std::string::npos);
 
     auto missing = th::run("TRIAGE_CHROMIUM=/nonexistent/chromium " + th::q(th::triage_bin()) + " report " +
                            th::q(t / "case") + " --format pdf -o " + th::q(t / "out2/report.pdf"));

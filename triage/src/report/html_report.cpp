@@ -103,16 +103,23 @@ int64_t parse_iso(const std::string& s) {
 // The examiner's zone and its offset from UTC now, e.g. "Europe/Kyiv (UTC+02:00)". The zone must
 // name a file of the system's time-zone database; an unknown zone is an error, not a guess.
 std::string describe_timezone(std::string tz) {
+    auto known = [](const std::string& z) {
+        return !z.empty() && z[0] != '/' && z.find("..") == std::string::npos &&
+               fs::is_regular_file(fs::path("/usr/share/zoneinfo") / z);
+    };
+    if (!tz.empty() && tz != "UTC" && !known(tz))
+        throw std::invalid_argument("unknown time zone '" + tz + "' (not in /usr/share/zoneinfo; e.g. Europe/Kyiv)");
+    // Not given: the machine's zone when it names one, else UTC (never a guess stated as fact).
     if (tz.empty()) {
-        if (const char* e = std::getenv("TZ"); e && *e) tz = e[0] == ':' ? e + 1 : e;
+        if (const char* e = std::getenv("TZ"); e && *e && known(e[0] == ':' ? e + 1 : e)) tz = e[0] == ':' ? e + 1 : e;
     }
     if (tz.empty()) {
         std::ifstream f("/etc/timezone");
-        std::getline(f, tz);
+        std::string z;
+        std::getline(f, z);
+        if (known(z)) tz = z;
     }
     if (tz.empty()) tz = "UTC";
-    if (tz != "UTC" && !fs::exists(fs::path("/usr/share/zoneinfo") / tz))
-        throw std::invalid_argument("unknown time zone '" + tz + "' (not in /usr/share/zoneinfo; e.g. Europe/Kyiv)");
     // The offset through the C library: TZ is switched for this one computation and restored.
     std::string saved;
     const char* old = std::getenv("TZ");
