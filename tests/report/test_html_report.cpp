@@ -305,6 +305,15 @@ TEST_CASE("report share profile: a sensitive file's bytes appear in no output; n
         return found;
     };
 
+    // A malformed case configuration is refused, naming the file and the entry.
+    th::img::write_file(t / "bad-case.json", th::rep::slurp(t / "case/case.json"));
+    th::img::write_file(t / "case/case.json", R"({"fields": [{"label": "x", "value": 42}]})");
+    auto bad = th::rep::report(t / "case", "-o " + th::q(t / "bad"));
+    CHECK(bad.rc != 0);
+    CHECK(bad.err.find("case.json") != std::string::npos);
+    CHECK(bad.err.find("fields[0].value") != std::string::npos);
+    th::img::write_file(t / "case/case.json", th::rep::slurp(t / "bad-case.json"));
+
     // Before the file is marked, the YARA context does carry its bytes: the search can find them.
     th::rep::html(t / "case", t / "unmarked");
     CHECK(!leaks(t / "unmarked").empty());

@@ -429,6 +429,15 @@ struct Builder {
     std::string detail_text(const std::string& kind, const std::string& detail, bool sensitive) {
         if (sensitive) return tr("withheld_sensitive");
         if (detail.empty()) return "";
+        // A detector's detail of an unexpected shape is shown as it is, not dropped.
+        try {
+            return detail_summary(kind, detail);
+        } catch (const json::exception&) {
+            return detail;
+        }
+    }
+
+    std::string detail_summary(const std::string& kind, const std::string& detail) {
         json d = json::parse(detail, nullptr, false);
         if (d.is_discarded() || !d.is_object()) return detail;
         std::string out;
@@ -601,7 +610,7 @@ struct Builder {
         while (r.step()) {
             json d = json::parse(r.col_text(3), nullptr, false);
             std::string ns, ver;
-            if (d.is_object()) {
+            if (d.is_object() && (!d.contains("namespace") || d["namespace"].is_string())) {
                 ns = d.value("namespace", "");
                 if (d.contains("meta") && d["meta"].is_object())
                     for (const char* k : {"version", "date", "modified"})
@@ -887,15 +896,39 @@ json load_case_config(const std::string& case_dir) {
     } catch (const json::parse_error& e) {
         throw std::runtime_error(p.string() + ": not valid JSON: " + e.what());
     }
-    if (!j.is_object()) throw std::runtime_error(p.string() + ": must be a JSON object (see docs/report.md)");
-    if (j.contains("internal") && !j["internal"].is_array())
-        throw std::runtime_error(p.string() + ": \"internal\" must be an array of names");
-    if (j.contains("fields") && !j["fields"].is_array())
-        throw std::runtime_error(p.string() + ": \"fields\" must be an array of {label, value, internal}");
-    if (j.contains("fields"))
-        for (size_t i = 0; i < j["fields"].size(); ++i)
-            if (!j["fields"][i].is_object())
-                throw std::runtime_error(p.string() + ": fields[" + std::to_string(i) + "] is not an object");
+    // Checked here, so that a mistake is named with the file and the entry, not met while rendering.
+    auto bad = [&](const std::string& what) { return std::runtime_error(p.string() + ": " + what + " (see docs/report.md)"); };
+    if (!j.is_object()) throw bad("must be a JSON object");
+    for (const char* k : {"title", "agency", "unit", "description"})
+        if (j.contains(k) && !j[k].is_string()) throw bad(std::string("\"") + k + "\" must be a string");
+    if (j.contains("internal")) {
+        if (!j["internal"].is_array()) throw bad("\"internal\" must be an array of names");
+        for (size_t i = 0; i < j["internal"].size(); ++i)
+            if (!j["internal"][i].is_string()) throw bad("internal[" + std::to_string(i) + "] is not a string");
+    }
+    if (j.contains("fields")) {
+        if (!j["fields"].is_array()) throw bad("\"fields\" must be an array of {label, value, internal}");
+        for (size_t i = 0; i < j["fields"].size(); ++i) {
+            const auto& f = j["fields"][i];
+            const std::string at = "fields[" + std::to_string(i) + "]";
+            if (!f.is_object()) throw bad(at + " is not an object");
+            if (!f.contains("label") || !f["label"].is_string()) throw bad(at + ".label must be a string");
+            if (f.contains("value") && !f["value"].is_string()) throw bad(at + ".value must be a string");
+            if (f.contains("internal") && !f["internal"].is_boolean()) throw bad(at + ".internal must be true or false");
+        }
+    }
+    if (j.contains("notes")) {
+        const auto& n = j["notes"];
+        if (!n.is_string() && !n.is_array()) throw bad("\"notes\" must be a string or an array");
+        if (n.is_array())
+            for (size_t i = 0; i < n.size(); ++i) {
+                const std::string at = "notes[" + std::to_string(i) + "]";
+                if (n[i].is_string()) continue;
+                if (!n[i].is_object() || !n[i].contains("text") || !n[i]["text"].is_string())
+                    throw bad(at + " must be a string or {\"time\", \"text\"}");
+                if (n[i].contains("time") && !n[i]["time"].is_string()) throw bad(at + ".time must be a string");
+            }
+    }
     return j;
 }
 
