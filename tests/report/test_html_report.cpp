@@ -332,7 +332,9 @@ TEST_CASE("report share profile: a sensitive file's bytes appear in no output; n
                     " INSERT INTO findings(file_id, evidence_id, detector, detector_version, kind, rule, category, severity, detail)"
                     " SELECT file_id, 1, 'hashset', '1.0.0', 'hashset', 'TEST-SET-CSAM', 'CAT-1', 10, '{}' FROM files WHERE path = '/photos/secret.bin';"
                     " INSERT INTO files(evidence_id, fs_id, path, name, meta_addr, name_type, meta_type, allocated, size, origin, detector, parent_offset)"
-                    " VALUES (1, 1, '/unalloc@0x1f000/carved-0001.jpg', 'carved-0001.jpg', 0, 'r', 'r', 0, 4096, 'carved', 'carver', 126976)\"")
+                    " VALUES (1, 1, '/unalloc@0x1f000/carved-0001.jpg', 'carved-0001.jpg', 0, 'r', 'r', 0, 4096, 'carved', 'carver', 126976);"
+                    " INSERT INTO containers(evidence_id, parent_volume, kind, offset, length, status, reason, detail, volumes)"
+                    " VALUES (1, '', 'luks', 1048576, 4194304, 'locked', 'no passphrase given', '{}', '[]')\"")
                 .rc == 0);
 
     for (const char* profile : {"share", "internal"}) {
@@ -348,6 +350,10 @@ TEST_CASE("report share profile: a sensitive file's bytes appear in no output; n
         CHECK(th::rep::section(page, "hashset").find("<title>CAT-1: 1</title>") != std::string::npos);
         CHECK(th::rep::section(page, "carved").find("/unalloc@0x1f000/carved-0001.jpg") != std::string::npos);
         CHECK(th::rep::section(page, "carved").find("Not run") == std::string::npos);
+        // A locked container is listed with the layout and counted among the areas not read.
+        CHECK(th::rep::section(page, "layout").find("no passphrase given") != std::string::npos);
+        CHECK(th::rep::section(page, "errors").find("locked (encrypted, not opened): luks") != std::string::npos);
+        CHECK(th::rep::section(page, "errors").find("1048576 + 4194304 B") != std::string::npos);
         CHECK(page.find("Cyber Police Department") != std::string::npos);
         CHECK(page.find("Nightfall") != std::string::npos);
         const bool share = std::string(profile) == "share";

@@ -34,7 +34,8 @@ const char* const kRendererKeys[] = {
     "volume_meta", "volume_filesystem", "type_none", "other", "yes", "no", "allocated", "deleted",
     "flag_sensitive", "flag_known_good", "flag_carved", "withheld_sensitive", "profile_internal",
     "profile_share", "scan_date", "files_unit", "range_no_filesystem", "range_unpartitioned",
-    "range_fs_unallocated", "fs_incomplete", "content_unreadable", "content_partial", "evidence_incomplete"};
+    "range_fs_unallocated", "fs_incomplete", "container_opened", "container_locked", "container_unsupported",
+    "container_damaged", "content_unreadable", "content_partial", "evidence_incomplete"};
 
 std::string read_text(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -254,6 +255,10 @@ struct Builder {
     bool share = false;
     std::set<std::string> internal_items;   // case.json "internal"
     bool has_sensitive = false, has_known_good = false;
+    bool has_volumes = false;   // container volumes (LVM, LUKS, BitLocker, shadow copies): volumes.volume, containers
+
+    // The container volume a row lies in ('' the evidence itself).
+    std::string vol(const std::string& alias) const { return has_volumes ? alias + ".volume" : "''"; }
 
     index::Db& db() { return idx.db(); }
 
@@ -305,23 +310,25 @@ struct Builder {
     json volumes_of(int64_t ev, uint64_t size, json& partition_chart) {
         json vols = json::array();
         std::vector<std::tuple<uint64_t, uint64_t, std::string, std::string, int64_t>> segs;
-        auto s = db().prepare(
-            "SELECT slot, start_offset, length, description, kind, vs_type FROM volumes WHERE evidence_id = ?1 "
-            "ORDER BY start_offset, slot");
+        auto s = db().prepare("SELECT v.slot, v.start_offset, v.length, v.description, v.kind, v.vs_type, " + vol("v") +
+                              " FROM volumes v WHERE v.evidence_id = ?1 ORDER BY " + vol("v") + ", v.start_offset, v.slot");
         s.bind(1, ev);
         std::string vs_type;
         while (s.step()) {
-            vs_type = s.col_text(5);
-            std::string kind = s.col_text(4);
+            std::string kind = s.col_text(4), volume = s.col_text(6);
             uint64_t off = static_cast<uint64_t>(s.col_int(1)), len = static_cast<uint64_t>(s.col_int(2));
             vols.push_back({{"slot", s.col_int(0)}, {"offset", off}, {"length", len}, {"length_h", util::human_bytes(len)},
-                            {"description", s.col_text(3)}, {"kind", tr("volume_" + kind)}, {"cls", kind}});
+                            {"description", s.col_text(3)}, {"kind", tr("volume_" + kind)}, {"cls", kind},
+                            {"volume", volume}});
+            // The bar is the evidence itself; tables inside a container volume have offsets in that volume.
+            if (!volume.empty()) continue;
+            vs_type = s.col_text(5);
             segs.emplace_back(off, len, kind, s.col_text(3), s.col_int(0));
         }
         if (segs.empty()) {
             // A bare file system (or none): the file systems themselves are the layout.
-            auto f = db().prepare("SELECT offset, COALESCE(block_size * block_count, 0), fs_type FROM filesystems "
-                                  "WHERE evidence_id = ?1 ORDER BY offset");
+            auto f = db().prepare("SELECT offset, COALESCE(block_size * block_count, 0), fs_type FROM filesystems f "
+                                  "WHERE evidence_id = ?1 AND " + vol("f") + " = '' ORDER BY offset");
             f.bind(1, ev);
             while (f.step()) {
                 uint64_t len = static_cast<uint64_t>(f.col_int(1));
@@ -377,16 +384,36 @@ struct Builder {
             auto f = db().prepare(
                 "SELECT fs.fs_id, fs.offset, fs.fs_type, fs.block_size, fs.block_count, fs.status, "
                 "(SELECT count(*) FROM files WHERE fs_id = fs.fs_id), "
-                "(SELECT count(*) FROM files WHERE fs_id = fs.fs_id AND allocated = 0) "
-                "FROM filesystems fs WHERE fs.evidence_id = ?1 ORDER BY fs.offset, fs.pool_block");
+                "(SELECT count(*) FROM files WHERE fs_id = fs.fs_id AND allocated = 0), " + vol("fs") +
+                " FROM filesystems fs WHERE fs.evidence_id = ?1 ORDER BY " + vol("fs") + ", fs.offset, fs.pool_block");
             f.bind(1, ev);
             while (f.step())
                 fss.push_back({{"id", f.col_int(0)}, {"offset", f.col_int(1)}, {"type", f.col_text(2)},
                                {"block_size", f.col_text(3)}, {"block_count", f.col_text(4)},
                                {"complete", f.col_text(5) == "complete"}, {"files", f.col_int(6)},
-                               {"deleted", f.col_int(7)}});
+                               {"deleted", f.col_int(7)}, {"volume", f.col_text(8)}});
             e["filesystems"] = fss;
             e["has_filesystems"] = !fss.empty();
+            // Containers (LVM, LUKS, BitLocker, FileVault, shadow copies): opened or why not.
+            json conts = json::array();
+            if (has_volumes) {
+                auto c = db().prepare("SELECT kind, parent_volume, offset, length, status, COALESCE(reason, ''), volumes "
+                                      "FROM containers WHERE evidence_id = ?1 ORDER BY parent_volume, offset, kind");
+                c.bind(1, ev);
+                while (c.step()) {
+                    std::string opened;
+                    json v = json::parse(c.col_text(6), nullptr, false);
+                    if (v.is_array())
+                        for (const auto& x : v)
+                            if (x.is_string()) opened += (opened.empty() ? "" : ", ") + x.get<std::string>();
+                    conts.push_back({{"kind", c.col_text(0)}, {"parent", c.col_text(1)}, {"offset", c.col_int(2)},
+                                     {"length", c.col_int(3)}, {"length_h", util::human_bytes(static_cast<uint64_t>(c.col_int(3)))},
+                                     {"status", tr("container_" + c.col_text(4))}, {"opened", c.col_text(4) == "opened"},
+                                     {"reason", c.col_text(5)}, {"volumes", opened}});
+                }
+            }
+            e["containers"] = conts;
+            e["has_containers"] = !conts.empty();
             e["activity"] = activity_chart(db(), ev, parse_iso(s.col_text(10)), tr);
             list.push_back(e);
         }
@@ -551,12 +578,24 @@ struct Builder {
         // Areas not read: ranges with no readable file system, file systems whose walk did not
         // finish, evidence not read to the end, and files whose content could not be read.
         json areas = json::array();
-        auto r = db().prepare("SELECT evidence_id, kind, start_offset, length FROM unalloc_ranges "
-                              "WHERE kind = 'no_filesystem' ORDER BY evidence_id, start_offset");
+        auto r = db().prepare("SELECT evidence_id, kind, start_offset, length, " + vol("u") + " FROM unalloc_ranges u "
+                              "WHERE kind = 'no_filesystem' ORDER BY evidence_id, " + vol("u") + ", start_offset");
         while (r.step())
             areas.push_back({{"evidence_id", r.col_int(0)}, {"what", tr("range_" + r.col_text(1))},
-                             {"where", std::to_string(r.col_int(2)) + " + " + std::to_string(r.col_int(3)) + " B (" +
+                             {"where", (r.col_text(4).empty() ? "" : r.col_text(4) + " @ ") + std::to_string(r.col_int(2)) +
+                                           " + " + std::to_string(r.col_int(3)) + " B (" +
                                            util::human_bytes(static_cast<uint64_t>(r.col_int(3))) + ")"}});
+        // Containers not opened (a locked LUKS or BitLocker volume, an unsupported or damaged one):
+        // everything inside them is unread.
+        if (has_volumes) {
+            auto c = db().prepare("SELECT evidence_id, kind, parent_volume, offset, length, status, COALESCE(reason, '') "
+                                  "FROM containers WHERE status <> 'opened' ORDER BY evidence_id, parent_volume, offset");
+            while (c.step())
+                areas.push_back({{"evidence_id", c.col_int(0)}, {"what", tr("container_" + c.col_text(5)) + ": " + c.col_text(1)},
+                                 {"where", (c.col_text(2).empty() ? "" : c.col_text(2) + " @ ") + std::to_string(c.col_int(3)) +
+                                               " + " + std::to_string(c.col_int(4)) + " B" +
+                                               (c.col_text(6).empty() ? "" : " (" + c.col_text(6) + ")")}});
+        }
         auto f = db().prepare("SELECT evidence_id, offset, fs_type FROM filesystems WHERE status <> 'complete'");
         while (f.step())
             areas.push_back({{"evidence_id", f.col_int(0)}, {"what", tr("fs_incomplete")},
@@ -674,6 +713,7 @@ struct Builder {
                 if (x.is_string()) internal_items.insert(x.get<std::string>());
         has_sensitive = has_column(db(), "files", "sensitive");
         has_known_good = has_column(db(), "files", "known_good");
+        has_volumes = has_column(db(), "volumes", "volume") && has_column(db(), "containers", "kind");
         json m;
         json counts = summary_counts();
         m["generated"] = util::now_iso_utc();
@@ -738,18 +778,19 @@ void write_listing(Builder& b, const fs::path& out_dir) {
         "SELECT v.file_id, v.evidence_id, v.partition_offset, v.fs_type, v.path, v.name, v.meta_addr, v.allocated, "
         "v.meta_type, v.type, v.size, v.md5, v.sha1, v.sha256, v.mtime, v.atime, v.ctime, v.crtime, f.origin, f.content, " +
         b.sensitive_expr("f") + ", " + b.known_good_expr("f") +
+        ", " + (b.has_volumes ? "COALESCE(v.volume, '')" : "''") +
         " FROM v_files v JOIN files f ON f.file_id = v.file_id ORDER BY v.evidence_id, v.partition_offset, v.path";
     auto s = b.db().prepare(sql);
     std::ofstream csv(out_dir / "files.csv", std::ios::binary);
     std::ofstream js(out_dir / "assets" / "files-data.js", std::ios::binary);
     csv << "file_id,evidence_id,partition_offset,fs_type,path,name,meta_addr,allocated,meta_type,type,size,md5,sha1,"
-           "sha256,mtime,atime,ctime,crtime,origin,content,sensitive,known_good\r\n";
+           "sha256,mtime,atime,ctime,crtime,origin,content,sensitive,known_good,volume\r\n";
     js << "// The file listing of this report (generated; strings escaped for a script context).\n"
           "window.TRIAGE_FILES = [\n";
     const std::string yes = b.tr("allocated"), no = b.tr("deleted");
     bool first = true;
     while (s.step()) {
-        for (int i = 0; i < 22; ++i) csv << (i ? "," : "") << csv_cell(s.col_text(i));
+        for (int i = 0; i < 23; ++i) csv << (i ? "," : "") << csv_cell(s.col_text(i));
         csv << "\r\n";
         std::string flags;
         if (s.col_int(20)) flags += b.tr("flag_sensitive");
