@@ -1,5 +1,7 @@
 #include "report/report.hpp"
 
+#include "report/exports.hpp"
+
 #include <filesystem>
 #include <stdexcept>
 
@@ -8,6 +10,12 @@ namespace triage::report {
 const std::vector<Format>& formats() {
     // One line per format; each writer lives in its own file of this folder.
     static const std::vector<Format> kFormats = {
+        {"json", "the whole case as JSON (schema: docs/report-json.schema.json)", write_json},
+        {"csv", "one CSV file per table, in a folder", write_csv},
+        {"case", "CASE/UCO JSON-LD", write_case_uco},
+        {"dfxml", "DFXML file listing (validates against dfxml.xsd)", write_dfxml},
+        {"bodyfile", "The Sleuth Kit body file, for mactime", write_bodyfile},
+        {"vics", "hash-set hits and sensitive files as Project VIC VICS 2.0 JSON", write_vics},
     };
     return kFormats;
 }
