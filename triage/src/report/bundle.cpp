@@ -337,6 +337,23 @@ bool plain_params(X509_ALGOR* a) {
     return ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL;
 }
 
+// The signer identifier (issuer and serial number) equals the certificate's byte for byte.
+bool exact_signer_id(CMS_SignerInfo* si, X509* cert) {
+    ASN1_OCTET_STRING* keyid = nullptr;
+    X509_NAME* issuer = nullptr;
+    ASN1_INTEGER* serial = nullptr;
+    if (CMS_SignerInfo_get0_signer_id(si, &keyid, &issuer, &serial) != 1 || !issuer || !serial) return false;
+    auto der = [](const X509_NAME* n) {
+        unsigned char* p = nullptr;
+        int len = i2d_X509_NAME(n, &p);
+        std::string s = len > 0 ? std::string(reinterpret_cast<char*>(p), static_cast<size_t>(len)) : std::string();
+        OPENSSL_free(p);
+        return s;
+    };
+    return der(issuer) == der(X509_get_issuer_name(cert)) &&
+           ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(cert)) == 0;
+}
+
 std::string sha256_raw(const std::string& data) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -538,6 +555,9 @@ VerifyResult verify_bundle(const std::string& path, const std::string& ca_pem) {
                 if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs.get(), i)) == 0) signer = sk_X509_value(certs.get(), i);
             if (!signer) {
                 r.problems.push_back(std::string(kSignature) + ": the signer's certificate is not embedded");
+            } else if (!exact_signer_id(si, signer)) {
+                // OpenSSL matches names after case folding; a byte changed there must not pass.
+                r.problems.push_back(std::string(kSignature) + ": the signer identifier differs from the certificate's issuer and serial");
             } else {
                 r.subject = name_string(X509_get_subject_name(signer));
                 r.issuer = name_string(X509_get_issuer_name(signer));

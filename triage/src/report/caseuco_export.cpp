@@ -197,7 +197,10 @@ std::string write_case_uco(index::CaseIndex& idx, const Options& opts) {
         bool h_more = hs.step();
         auto s = db.prepare("SELECT f.file_id, f.evidence_id, f.path, f.name, f.size, f.mtime, f.atime, f.ctime, "
                             "f.crtime, f.allocated, f.meta_type, fs.fs_type, " +
-                            exp::sensitive_expr(shape) +
+                            exp::sensitive_expr(shape) + ", " +
+                            (shape.properties ? std::string("(SELECT value FROM properties p WHERE p.file_id = f.file_id "
+                                                            "AND p.key = 'mime' LIMIT 1)")
+                                              : std::string("NULL")) +
                             " FROM files f JOIN filesystems fs ON fs.fs_id = f.fs_id ORDER BY f.file_id");
         while (s.step()) {
             const int64_t fid = s.col_int(0);
@@ -241,6 +244,7 @@ std::string write_case_uco(index::CaseIndex& idx, const Options& opts) {
             }
             if (!hashes.empty() || !similarity.empty()) {
                 ordered_json cd = {{"@id", g.id("content-data-facet", n)}, {"@type", "uco-observable:ContentDataFacet"}};
+                if (!sensitive && !s.col_null(13)) cd["uco-observable:mimeType"] = s.col_text(13);
                 if (!s.col_null(4)) cd["uco-observable:sizeInBytes"] = s.col_int(4);
                 if (!hashes.empty()) cd["uco-observable:hash"] = hashes;
                 if (!similarity.empty()) cd["triage:similarityHash"] = similarity;

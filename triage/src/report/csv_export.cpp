@@ -105,6 +105,13 @@ std::string write_csv(index::CaseIndex& idx, const Options& opts) {
                 "FROM filesystems ORDER BY fs_id");
     write_table(db, dir, "files", files_sql);
     write_table(db, dir, "hashes", "SELECT file_id, algorithm, value FROM hashes ORDER BY file_id, algorithm");
+    if (shape.properties)
+        write_table(db, dir, "properties",
+                    "SELECT p.file_id, p.detector, p.key, p.value FROM properties p " +
+                        std::string(shape.sensitive ? "WHERE NOT EXISTS (SELECT 1 FROM files sf WHERE sf.file_id = "
+                                                      "p.file_id AND sf.sensitive = 1) "
+                                                    : "") +
+                        "ORDER BY p.file_id, p.detector, p.key");
     write_table(db, dir, "findings",
                 "SELECT finding_id, file_id, evidence_id, detector, detector_version, kind, rule, category, severity, "
                 "offset, length, detail FROM findings fi WHERE " +

@@ -43,6 +43,7 @@ IndexShape shape_of(index::Db& db) {
     IndexShape s;
     s.known_good = has_column(db, "files", "known_good");
     s.sensitive = has_column(db, "files", "sensitive");
+    s.properties = index::query_int(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='properties'") > 0;
     return s;
 }
 

@@ -26,6 +26,7 @@ std::string default_output_name(const std::string& format);
 struct IndexShape {
     bool known_good = false;
     bool sensitive = false;
+    bool properties = false;  // the properties table (mime type ...) of host API 2
 };
 IndexShape shape_of(index::Db& db);
 bool has_column(index::Db& db, const std::string& table, const std::string& column);

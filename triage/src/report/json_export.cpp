@@ -172,6 +172,10 @@ std::string write_json(index::CaseIndex& idx, const Options& opts) {
     {
         auto hs = db.prepare("SELECT file_id, algorithm, value FROM hashes ORDER BY file_id, algorithm");
         bool h_more = hs.step();
+        // What detectors recorded about each file (mime type, ...), as detector -> key -> value.
+        auto ps = db.prepare(shape.properties ? "SELECT file_id, detector, key, value FROM properties ORDER BY file_id, detector, key"
+                                              : "SELECT 0, '', '', '' WHERE 0");
+        bool p_more = ps.step();
         out.rows(
             "files", db,
             "SELECT f.file_id, f.evidence_id, f.fs_id, f.path, f.name, f.stream, f.meta_addr, f.meta_seq, f.name_type, "
@@ -185,6 +189,12 @@ std::string write_json(index::CaseIndex& idx, const Options& opts) {
                 while (h_more && hs.col_int(0) == id) {
                     hashes[hs.col_text(1)] = hs.col_text(2);
                     h_more = hs.step();
+                }
+                ordered_json props = ordered_json::object();
+                while (p_more && ps.col_int(0) < id) p_more = ps.step();
+                while (p_more && ps.col_int(0) == id) {
+                    props[ps.col_text(1)][ps.col_text(2)] = ps.col_text(3);
+                    p_more = ps.step();
                 }
                 const bool sensitive = !s.col_null(26) && s.col_int(26) == 1;
                 ordered_json o;
@@ -220,6 +230,7 @@ std::string write_json(index::CaseIndex& idx, const Options& opts) {
                 o["parent_id"] = col_json(s, 23);
                 o["detector"] = col_json(s, 24);
                 o["parent_offset"] = col_json(s, 25);
+                o["properties"] = props;
                 return o;
             });
     }

@@ -33,7 +33,8 @@ std::string upper(std::string s) {
 }
 
 ordered_json category_value(const std::string& c) {
-    if (c.empty()) return nullptr;
+    // The hashset detector writes the set's kind when the set gave no category: not a category.
+    if (c.empty() || c == "known-bad" || c == "known-good" || c == "notable") return nullptr;
     if (std::all_of(c.begin(), c.end(), [](unsigned char ch) { return std::isdigit(ch); }) && c.size() < 9)
         return std::stoi(c);
     return c;
@@ -48,7 +49,7 @@ bool known_good_set(const ordered_json& detail) {
 }
 
 struct Media {
-    std::string md5, sha1;
+    std::string md5, sha1, sha256;
     std::optional<int64_t> size;
     ordered_json category = nullptr;
     std::set<std::string> sets;
@@ -103,7 +104,8 @@ std::string write_vics(index::CaseIndex& idx, const Options& opts) {
             exp::sensitive_expr(shape) +
             ", (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'md5'), "
             "(SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'sha1'), "
-            "e.path FROM files f JOIN evidence e ON e.evidence_id = f.evidence_id WHERE " +
+            "e.path, (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'sha256') "
+            "FROM files f JOIN evidence e ON e.evidence_id = f.evidence_id WHERE " +
             where + " ORDER BY f.file_id");
         while (s.step()) {
             const int64_t fid = s.col_int(0);
@@ -115,6 +117,7 @@ std::string write_vics(index::CaseIndex& idx, const Options& opts) {
             Media& m = media[md5];
             m.md5 = md5;
             if (!s.col_null(13)) m.sha1 = upper(s.col_text(13));
+            if (!s.col_null(15)) m.sha256 = upper(s.col_text(15));
             if (!s.col_null(4)) m.size = s.col_int(4);
             m.sensitive = m.sensitive || sensitive;
             if (hit != hits.end()) {
@@ -152,6 +155,8 @@ std::string write_vics(index::CaseIndex& idx, const Options& opts) {
         o["Category"] = m.category;
         o["MD5"] = m.md5;
         o["SHA1"] = m.sha1.empty() ? ordered_json(nullptr) : ordered_json(m.sha1);
+        // SHA256 is not in the VICS 2.0 list; readers that know it (triage's importer) take it.
+        o["SHA256"] = m.sha256.empty() ? ordered_json(nullptr) : ordered_json(m.sha256);
         o["MediaSize"] = m.size ? ordered_json(*m.size) : ordered_json(nullptr);
         o["VictimIdentified"] = m.victim;
         o["OffenderIdentified"] = m.offender;
