@@ -613,3 +613,57 @@ TEST_CASE("bundle (share profile): no 32-byte run of a sensitive file's content 
     CHECK(slurp(b + "/report.json").find(th::img::file_hash(t / "secret", "sha256sum")) != std::string::npos);
     CHECK(slurp(b + "/report.json").find("/dir/secret.jpg") != std::string::npos);
 }
+
+TEST_CASE("share profile: case.json's notes, internal fields and internal items stay out of every export",
+          "[exports]") {
+    th::TempDir t;
+    const std::string c = t / "case";
+    fs::copy(tricky_case(), c, fs::copy_options::recursive);
+    const std::string lab_path = th::sql1(c, "SELECT path FROM evidence WHERE evidence_id = 1");
+    REQUIRE(lab_path.find('/') != std::string::npos);
+    json cfg = {{"title", "Operation Test"},
+                {"agency", "AGENCY-INTERNAL-NAME"},
+                {"fields", {{{"label", "Prosecutor"}, {"value", "PUBLIC-FIELD-VALUE"}},
+                            {{"label", "Informant"}, {"value", "INTERNAL-FIELD-VALUE"}, {"internal", true}}}},
+                {"notes", {"NOTE-ONE-TEXT", {{"time", "2026-11-29T10:00:00Z"}, {"text", "NOTE-TWO-TEXT"}}}},
+                {"internal", {"examiner", "evidence_paths", "audit_details", "agency"}}};
+    th::img::write_file(c + "/case.json", cfg.dump());
+
+    // Internal profile: everything is there.
+    json in = json::parse(slurp(report(c, "json", t / "internal.json")));
+    validate_json(t / "internal.json");
+    CHECK(in["case"]["examiner"] == "O. Ionescu");
+    CHECK(in["case"]["notes"].size() == 2);
+    CHECK(in["case"]["fields"].size() == 2);
+    CHECK(in["evidence"][0]["path"] == lab_path);
+    CHECK(in["withheld"].empty());
+
+    // Share profile, every export, and the bundle.
+    json sh = json::parse(slurp(report(c, "json", t / "share.json", "--profile share")));
+    validate_json(t / "share.json");
+    CHECK(sh["case"]["examiner"].is_null());
+    CHECK(sh["case"]["notes"].empty());
+    CHECK(sh["case"]["fields"].size() == 1);
+    CHECK(sh["case"]["title"] == "Operation Test");
+    CHECK_FALSE(sh["case"].contains("agency"));
+    CHECK(sh["evidence"][0]["path"] == fs::path(lab_path).filename().string());
+    const std::string b = make_bundle(c, t / "bundle");
+    size_t searched = 0;
+    for (auto& e : fs::recursive_directory_iterator(b)) {
+        if (!e.is_regular_file() || e.path().filename() == "manifest.json.p7s") continue;
+        const std::string d = slurp(e.path().string());
+        INFO(e.path().string());
+        for (const char* s : {"NOTE-ONE-TEXT", "NOTE-TWO-TEXT", "INTERNAL-FIELD-VALUE", "O. Ionescu", "AGENCY-INTERNAL-NAME"})
+            CHECK(d.find(s) == std::string::npos);
+        CHECK(d.find(lab_path) == std::string::npos);
+        ++searched;
+    }
+    CHECK(searched >= 8);
+    CHECK(slurp(b + "/report.json").find("PUBLIC-FIELD-VALUE") != std::string::npos);
+
+    // A malformed case.json is an error naming it.
+    th::img::write_file(c + "/case.json", "{ not json");
+    auto r = th::run(T() + " report " + th::q(c) + " --format json -o " + th::q(t / "x.json"));
+    CHECK(r.rc != 0);
+    CHECK(r.err.find("case.json") != std::string::npos);
+}

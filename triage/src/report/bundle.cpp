@@ -429,7 +429,12 @@ BundleResult make_bundle(index::CaseIndex& idx, const SignOptions& o) {
     m["format"] = "triage-bundle-manifest";
     m["format_version"] = 1;
     m["tool"] = {{"name", "triage"}, {"version", exp::tool_version()}};
-    m["case"] = {{"case_number", ci.case_number}, {"examiner", ci.examiner}, {"created", ci.created}};
+    Options share_opts;
+    share_opts.profile = Profile::Share;
+    const auto cfg = exp::case_config(idx, share_opts);
+    m["case"] = {{"case_number", ci.case_number},
+                 {"examiner", cfg.hidden("examiner") ? ordered_json(nullptr) : ordered_json(ci.examiner)},
+                 {"created", ci.created}};
     m["profile"] = "share";
     m["signed_at"] = util::now_iso_utc();
     m["signed_by"] = {{"subject", res.signer_subject},

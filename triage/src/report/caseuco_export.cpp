@@ -90,6 +90,7 @@ std::string write_case_uco(index::CaseIndex& idx, const Options& opts) {
     const std::string path = exp::output_path(idx, opts, exp::default_output_name("case"));
     const auto ci = exp::case_info(db);
     const std::string key = exp::case_key(db);
+    const auto cfg = exp::case_config(idx, opts);
     Graph g(path, key);
     g.begin({{"kb", "urn:x-triage:case:" + exp::stable_uuid(key, "case") + ":"},
              {"case-investigation", "https://ontology.caseontology.org/case/investigation/"},
@@ -122,7 +123,9 @@ std::string write_case_uco(index::CaseIndex& idx, const Options& opts) {
     const std::string examiner_id = g.id("examiner", ci.examiner);
     {
         ordered_json p = {{"@id", examiner_id}, {"@type", "uco-identity:Person"}};
-        p["uco-core:name"] = ci.examiner.empty() ? std::string("(examiner not recorded)") : ci.examiner;
+        p["uco-core:name"] = cfg.hidden("examiner")  ? std::string("(withheld)")
+                             : ci.examiner.empty() ? std::string("(examiner not recorded)")
+                                                   : ci.examiner;
         g.node(p);
     }
 
@@ -145,7 +148,7 @@ std::string write_case_uco(index::CaseIndex& idx, const Options& opts) {
             // The index has no exhibit numbers of its own: the case number and the evidence id
             // make one that is unique in the case and the same in every export.
             e.exhibit = (ci.case_number.empty() ? std::string("triage") : ci.case_number) + "/E" + n;
-            std::string p = s.col_text(1);
+            std::string p = cfg.evidence_path(s.col_text(1));
             std::string name = p.substr(p.find_last_of('/') == std::string::npos ? 0 : p.find_last_of('/') + 1);
             ordered_json hashes = ordered_json::array();
             const char* algs[] = {"md5", "sha1", "sha256"};

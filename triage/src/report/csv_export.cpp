@@ -8,6 +8,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <vector>
 #include <stdexcept>
 
 namespace fs = std::filesystem;
@@ -28,14 +31,23 @@ std::string csv_field(std::string v, bool text) {
     return q + "\"";
 }
 
+// Text columns the profile rewrites (column name -> new text).
+using Rewrites = std::map<std::string, std::function<std::string(const std::string&)>>;
+
 // Writes DIR/NAME.csv from SQL: a header of the column names, then one line per row.
-int64_t write_table(index::Db& db, const fs::path& dir, const std::string& name, const std::string& sql) {
+int64_t write_table(index::Db& db, const fs::path& dir, const std::string& name, const std::string& sql,
+                    const Rewrites& rewrite = {}) {
     fs::path p = dir / (name + ".csv");
     std::ofstream f(p, std::ios::binary | std::ios::trunc);
     if (!f) throw std::runtime_error("cannot write '" + p.string() + "'");
     auto s = db.prepare(sql);
     const int n = sqlite3_column_count(s.raw());
-    for (int i = 0; i < n; ++i) f << (i ? "," : "") << csv_field(sqlite3_column_name(s.raw(), i), true);
+    std::vector<const std::function<std::string(const std::string&)>*> rw(static_cast<size_t>(n), nullptr);
+    for (int i = 0; i < n; ++i) {
+        auto it = rewrite.find(sqlite3_column_name(s.raw(), i));
+        if (it != rewrite.end()) rw[static_cast<size_t>(i)] = &it->second;
+        f << (i ? "," : "") << csv_field(sqlite3_column_name(s.raw(), i), true);
+    }
     f << "\r\n";
     int64_t rows = 0;
     while (s.step()) {
@@ -45,7 +57,10 @@ int64_t write_table(index::Db& db, const fs::path& dir, const std::string& name,
             case SQLITE_NULL: break;  // an empty field
             case SQLITE_INTEGER:
             case SQLITE_FLOAT: f << s.col_text(i); break;
-            default: f << csv_field(s.col_text(i), true);
+            default: {
+                const auto* r = rw[static_cast<size_t>(i)];
+                f << csv_field(r ? (*r)(s.col_text(i)) : s.col_text(i), true);
+            }
             }
         }
         f << "\r\n";
@@ -93,10 +108,25 @@ std::string write_csv(index::CaseIndex& idx, const Options& opts) {
         sens + " AS sensitive, " + exp::known_good_expr(shape) +
         " AS known_good FROM files f JOIN filesystems fs ON fs.fs_id = f.fs_id ORDER BY f.file_id";
 
-    write_table(db, dir, "case_info", "SELECT case_number, examiner, created FROM case_info");
+    const auto cfg = exp::case_config(idx, opts);
+    Rewrites case_rw, evidence_rw, audit_rw;
+    if (cfg.hidden("examiner")) case_rw["examiner"] = [](const std::string&) { return std::string(); };
+    if (cfg.hidden("evidence_paths")) {
+        evidence_rw["path"] = [&](const std::string& p) { return cfg.evidence_path(p); };
+        evidence_rw["segments"] = [&](const std::string& segs) {
+            auto j = nlohmann::json::parse(segs, nullptr, false);
+            if (j.is_discarded() || !j.is_array()) return std::string();
+            for (auto& x : j)
+                if (x.is_string()) x = cfg.evidence_path(x.get<std::string>());
+            return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        };
+    }
+    if (cfg.hidden("audit_details")) audit_rw["detail"] = [](const std::string&) { return std::string(); };
+    write_table(db, dir, "case_info", "SELECT case_number, examiner, created FROM case_info", case_rw);
     write_table(db, dir, "evidence",
                 "SELECT evidence_id, path, segments, format, size, sector_size, stored_md5, stored_sha1, computed_md5, "
-                "computed_sha1, computed_sha256, verification, status, added, completed FROM evidence ORDER BY evidence_id");
+                "computed_sha1, computed_sha256, verification, status, added, completed FROM evidence ORDER BY evidence_id",
+                evidence_rw);
     write_table(db, dir, "volumes",
                 "SELECT volume_id, evidence_id, vs_type, slot, start_offset, length, description, kind FROM volumes "
                 "ORDER BY evidence_id, start_offset, slot");
@@ -123,7 +153,7 @@ std::string write_csv(index::CaseIndex& idx, const Options& opts) {
                 "ORDER BY evidence_id, start_offset");
     write_table(db, dir, "detector_runs",
                 "SELECT evidence_id, detector, version, origin FROM detector_runs ORDER BY evidence_id, detector");
-    write_table(db, dir, "audit", "SELECT seq, time, action, detail, prev_hash, hash FROM audit ORDER BY seq");
+    write_table(db, dir, "audit", "SELECT seq, time, action, detail, prev_hash, hash FROM audit ORDER BY seq", audit_rw);
     return dir.string();
 }
 

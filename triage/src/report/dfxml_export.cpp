@@ -41,13 +41,14 @@ std::string write_dfxml(index::CaseIndex& idx, const Options& opts) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     if (!f) throw std::runtime_error("cannot write '" + path + "'");
     const auto ci = exp::case_info(db);
+    const auto cfg = exp::case_config(idx, opts);
 
     f << "<?xml version='1.0' encoding='UTF-8'?>\n"
       << "<dfxml xmlns='" << kDfxmlNs << "' xmlns:dc='http://purl.org/dc/elements/1.1/' xmlns:triage='" << kTriageNs
       << "' version='2.0.0-beta.0'>\n"
       << "  <metadata>\n    <dc:type>Disk Image</dc:type>\n";
     if (!ci.case_number.empty()) f << "    <dc:identifier>" << exp::xml_escape(ci.case_number) << "</dc:identifier>\n";
-    if (!ci.examiner.empty()) f << "    <dc:creator>" << exp::xml_escape(ci.examiner) << "</dc:creator>\n";
+    if (!ci.examiner.empty() && !cfg.hidden("examiner")) f << "    <dc:creator>" << exp::xml_escape(ci.examiner) << "</dc:creator>\n";
     f << "    <triage:profile>" << exp::profile_name(opts.profile) << "</triage:profile>\n"
       << "  </metadata>\n"
       << "  <creator>\n    " << el("program", "triage") << "\n    " << el("version", exp::tool_version()) << "\n"
@@ -65,7 +66,7 @@ std::string write_dfxml(index::CaseIndex& idx, const Options& opts) {
                             "computed_md5, computed_sha1, computed_sha256 FROM evidence ORDER BY evidence_id");
         const char* names[] = {"stored_md5", "stored_sha1", "computed_md5", "computed_sha1", "computed_sha256"};
         while (s.step()) {
-            Ev e{s.col_int(0), s.col_int(2), s.col_text(1), s.col_text(3), {}};
+            Ev e{s.col_int(0), s.col_int(2), cfg.evidence_path(s.col_text(1)), s.col_text(3), {}};
             for (int i = 0; i < 5; ++i)
                 if (!s.col_null(4 + i)) e.hashes[names[i]] = s.col_text(4 + i);
             evidence.push_back(std::move(e));

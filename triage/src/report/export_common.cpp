@@ -5,6 +5,8 @@
 #include <tsk/libtsk.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace fs = std::filesystem;
@@ -175,6 +177,46 @@ std::string stable_uuid(const std::string& case_key, const std::string& name) {
     const char variants[] = "89ab";
     h[16] = variants[std::stoi(h.substr(16, 1), nullptr, 16) & 3];
     return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+}
+
+CaseConfig case_config(index::CaseIndex& idx, const Options& opts) {
+    CaseConfig c;
+    c.share = opts.profile == Profile::Share;
+    const fs::path p = fs::path(idx.case_dir()) / "case.json";
+    std::error_code ec;
+    if (!fs::exists(p, ec)) return c;
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    try {
+        c.config = nlohmann::json::parse(ss.str());
+    } catch (const nlohmann::json::parse_error& e) {
+        throw std::runtime_error(p.string() + ": not valid JSON: " + e.what());
+    }
+    if (!c.config.is_object()) throw std::runtime_error(p.string() + ": must be a JSON object (see docs/report.md)");
+    if (c.config.contains("internal")) {
+        if (!c.config["internal"].is_array()) throw std::runtime_error(p.string() + ": \"internal\" must be an array of names");
+        for (const auto& x : c.config["internal"])
+            if (x.is_string()) c.internal.insert(x.get<std::string>());
+    }
+    if (c.config.contains("fields") && !c.config["fields"].is_array())
+        throw std::runtime_error(p.string() + ": \"fields\" must be an array of {label, value, internal}");
+    return c;
+}
+
+std::string CaseConfig::evidence_path(const std::string& p) const {
+    return hidden("evidence_paths") ? fs::path(p).filename().string() : p;
+}
+
+std::vector<std::string> CaseConfig::withheld() const {
+    std::vector<std::string> out;
+    if (!share) return out;
+    if (config.contains("notes")) out.push_back("notes");
+    out.insert(out.end(), internal.begin(), internal.end());
+    if (config.contains("fields") && config["fields"].is_array())
+        for (const auto& f : config["fields"])
+            if (f.is_object() && f.value("internal", false)) out.push_back("fields." + f.value("label", std::string()));
+    return out;
 }
 
 CaseInfo case_info(index::Db& db) {

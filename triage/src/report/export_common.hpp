@@ -7,7 +7,11 @@
 #include "report/report.hpp"
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+
 #include <optional>
+#include <set>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -60,6 +64,23 @@ std::string mode_string(int64_t mode);
 std::string stable_uuid(const std::string& case_key, const std::string& name);
 // What identifies this case across exports: SHA-256 of its creation time and case number.
 std::string case_key(index::Db& db);
+
+// What the share profile leaves out, read from CASE/case.json (the same file and keys the HTML
+// report reads; docs/report.md): "notes" (examiner notes: never shared), "fields" with
+// "internal": true, and the items named in "internal": examiner, evidence_paths (evidence by
+// file name only), audit_details, title, agency, unit, description, fields.LABEL.
+struct CaseConfig {
+    nlohmann::json config = nlohmann::json::object();
+    bool share = false;
+    std::set<std::string> internal;
+    bool hidden(const std::string& item) const { return share && internal.count(item) > 0; }
+    // The evidence path as the profile shows it.
+    std::string evidence_path(const std::string& p) const;
+    // Items actually left out, for the record in the export.
+    std::vector<std::string> withheld() const;
+};
+// Throws std::runtime_error naming case.json when it is malformed.
+CaseConfig case_config(index::CaseIndex& idx, const Options& opts);
 
 // Current case row.
 struct CaseInfo {

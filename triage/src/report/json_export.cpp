@@ -92,6 +92,7 @@ std::string write_json(index::CaseIndex& idx, const Options& opts) {
     const auto shape = exp::shape_of(db);
     const std::string path = exp::output_path(idx, opts, exp::default_output_name("json"));
     const auto ci = exp::case_info(db);
+    const auto cfg = exp::case_config(idx, opts);
     Out out(path);
     out.f() << "{";
 
@@ -107,12 +108,43 @@ std::string write_json(index::CaseIndex& idx, const Options& opts) {
     out.f() << dump(opts.timezone.empty() ? ordered_json(nullptr) : ordered_json(opts.timezone));
     out.key("tool");
     out.f() << dump(ordered_json{{"name", "triage"}, {"version", exp::tool_version()}});
-    out.key("case");
-    out.f() << dump(ordered_json{
-        {"case_number", ci.case_number.empty() ? ordered_json(nullptr) : ordered_json(ci.case_number)},
-        {"examiner", ci.examiner.empty() ? ordered_json(nullptr) : ordered_json(ci.examiner)},
-        {"created", ci.created},
-        {"schema_version", index::query_int(db, "SELECT value FROM meta WHERE key='schema_version'")}});
+    {
+        ordered_json c = {
+            {"case_number", ci.case_number.empty() ? ordered_json(nullptr) : ordered_json(ci.case_number)},
+            {"examiner", ci.examiner.empty() || cfg.hidden("examiner") ? ordered_json(nullptr) : ordered_json(ci.examiner)},
+            {"created", ci.created},
+            {"schema_version", index::query_int(db, "SELECT value FROM meta WHERE key='schema_version'")}};
+        // What the examiner wrote in CASE/case.json, less what the profile leaves out.
+        for (const char* k : {"title", "agency", "unit", "description"})
+            if (cfg.config.contains(k) && cfg.config[k].is_string() && !cfg.hidden(k)) c[k] = cfg.config[k].get<std::string>();
+        ordered_json fields = ordered_json::array();
+        if (cfg.config.contains("fields"))
+            for (const auto& f : cfg.config["fields"]) {
+                if (!f.is_object()) continue;
+                const std::string label = f.value("label", std::string());
+                const bool internal = f.value("internal", false) || cfg.hidden("fields." + label);
+                if (cfg.share && internal) continue;
+                fields.push_back({{"label", label}, {"value", f.value("value", std::string())}, {"internal", internal}});
+            }
+        c["fields"] = fields;
+        ordered_json notes = ordered_json::array();
+        if (!cfg.share && cfg.config.contains("notes")) {
+            const nlohmann::json& n = cfg.config["notes"];
+            const nlohmann::json list = n.is_array() ? n : nlohmann::json::array({n});
+            for (const auto& x : list) {
+                ordered_json note;
+                note["text"] = x.is_string() ? x.get<std::string>() : x.value("text", std::string());
+                note["time"] = x.is_object() && x.contains("time") && x["time"].is_string() ? ordered_json(x["time"].get<std::string>())
+                                                                                          : ordered_json(nullptr);
+                notes.push_back(note);
+            }
+        }
+        c["notes"] = notes;
+        out.key("case");
+        out.f() << dump(c);
+        out.key("withheld");
+        out.f() << dump(ordered_json(cfg.withheld()));
+    }
 
     // Summary counts, so a reader need not count arrays.
     {
@@ -142,12 +174,15 @@ std::string write_json(index::CaseIndex& idx, const Options& opts) {
     out.rows("evidence", db,
              "SELECT evidence_id, path, segments, format, size, sector_size, stored_md5, stored_sha1, computed_md5, "
              "computed_sha1, computed_sha256, verification, status, added, completed FROM evidence ORDER BY evidence_id",
-             [](const index::Stmt& s) {
+             [&](const index::Stmt& s) {
                  ordered_json o;
                  o["evidence_id"] = s.col_int(0);
-                 put_text(o, "path", s.col_text(1));
-                 o["segments"] = ordered_json::parse(s.col_text(2), nullptr, false);
-                 if (o["segments"].is_discarded()) o["segments"] = ordered_json::array({s.col_text(2)});
+                 put_text(o, "path", cfg.evidence_path(s.col_text(1)));
+                 auto segs = ordered_json::parse(s.col_text(2), nullptr, false);
+                 if (segs.is_discarded() || !segs.is_array()) segs = ordered_json::array({s.col_text(2)});
+                 for (auto& x : segs)
+                     if (x.is_string()) x = cfg.evidence_path(x.get<std::string>());
+                 o["segments"] = segs;
                  o["format"] = s.col_text(3);
                  o["size"] = s.col_int(4);
                  o["sector_size"] = s.col_int(5);
@@ -255,8 +290,14 @@ std::string write_json(index::CaseIndex& idx, const Options& opts) {
              "SELECT evidence_id, detector, version, origin FROM detector_runs ORDER BY evidence_id, detector",
              [](const index::Stmt& s) { return row_object(s); });
     out.rows("audit", db, "SELECT seq, time, action, detail, prev_hash, hash FROM audit ORDER BY seq",
-             [](const index::Stmt& s) {
+             [&](const index::Stmt& s) {
                  ordered_json o = row_object(s);
+                 // case.json may withhold the details from partners; time, action and the chain stay.
+                 if (cfg.hidden("audit_details")) {
+                     o["detail"] = "";
+                     o["detail_parsed"] = nullptr;
+                     return o;
+                 }
                  // The chain hash covers the detail text exactly as stored: keep it as text, and
                  // give the parsed form beside it for readers.
                  auto parsed = ordered_json::parse(s.col_text(3), nullptr, false);

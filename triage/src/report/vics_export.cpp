@@ -65,6 +65,7 @@ std::string write_vics(index::CaseIndex& idx, const Options& opts) {
     const auto shape = exp::shape_of(db);
     const std::string path = exp::output_path(idx, opts, exp::default_output_name("vics"));
     const auto ci = exp::case_info(db);
+    const auto cfg = exp::case_config(idx, opts);
 
     // file_id -> what the hash-set matches say about it.
     struct Hit {
@@ -142,7 +143,7 @@ std::string write_vics(index::CaseIndex& idx, const Options& opts) {
             mf["Unallocated"] = origin == "carved";
             mf["Deleted"] = origin != "carved" && s.col_int(8) == 0;
             mf["PhysicalLocation"] = origin == "carved" && !s.col_null(10) ? ordered_json(s.col_int(10)) : ordered_json(nullptr);
-            mf["SourceID"] = "E" + std::to_string(s.col_int(1)) + ":" + exp::utf8_clean(s.col_text(14));
+            mf["SourceID"] = "E" + std::to_string(s.col_int(1)) + ":" + exp::utf8_clean(cfg.evidence_path(s.col_text(14)));
             m.files.push_back(mf);
         }
     }
@@ -172,7 +173,7 @@ std::string write_vics(index::CaseIndex& idx, const Options& opts) {
     ordered_json c;
     c["CaseID"] = exp::stable_uuid(exp::case_key(db), "case");
     c["CaseNumber"] = ci.case_number;
-    c["ContactTitle"] = ci.examiner;
+    c["ContactTitle"] = cfg.hidden("examiner") ? std::string() : ci.examiner;
     c["SourceApplicationName"] = "triage";
     c["SourceApplicationVersion"] = exp::tool_version();
     c["Media"] = list;
