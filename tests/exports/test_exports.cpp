@@ -399,7 +399,8 @@ TEST_CASE("VICS export round trip through triage hashset import", "[.exports-vic
     REQUIRE(th::run(T() + " hashset --help").rc == 0);
     const auto& c = tricky_case();
     const std::string out = report(c, "vics", t / "vics.json");
-    auto imp = th::run(T() + " hashset import --name roundtrip --kind known-bad --csam " + th::q(out) + " --hashsets " +
+    // No --csam: the category (1, abuse material on the US scale) alone must make the match sensitive.
+    auto imp = th::run(T() + " hashset import --name roundtrip --kind known-bad " + th::q(out) + " --hashsets " +
                        th::q(t / "sets"));
     INFO(imp.err);
     REQUIRE(imp.rc == 0);
@@ -408,6 +409,12 @@ TEST_CASE("VICS export round trip through triage hashset import", "[.exports-vic
     CHECK(th::sql1(t / "case2", "SELECT group_concat(f.path || ' ' || fi.category) FROM findings fi JOIN files f ON "
                                 "f.file_id = fi.file_id WHERE fi.kind = 'hashset'") == "/dir/secret.jpg 1");
     CHECK(th::sql_int(t / "case2", "SELECT count(*) FROM files WHERE sensitive = 1") == 1);
+    CHECK(th::sql1(t / "case2", "SELECT json_extract(detail, '$.series') FROM findings WHERE kind = 'hashset'") == "Series-7");
+    // The hashes of the set are the file's: MD5, SHA-1 and SHA-256 all match the one file.
+    const std::string md5 = th::sql1(c, "SELECT md5 FROM v_files WHERE path = '/dir/secret.jpg'");
+    auto look = th::run(T() + " hashset lookup " + md5 + " --hashsets " + th::q(t / "sets"));
+    CHECK(look.rc == 0);
+    CHECK(look.out.find("roundtrip") != std::string::npos);
 }
 
 // ---- the signed bundle -------------------------------------------------------------------
