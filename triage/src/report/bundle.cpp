@@ -207,18 +207,27 @@ void pack_tar(const fs::path& dir, const fs::path& tar) {
                                  (a ? archive_error_string(a.get()) : "out of memory"));
     const std::string top = dir.filename().string();
     const time_t now = time(nullptr);
+    std::vector<char> buf(1 << 16);
     for (const auto& rel : list_files(dir)) {
-        const std::string data = read_file(dir / rel);
+        const fs::path p = dir / rel;
+        std::ifstream in(p, std::ios::binary);
+        if (!in) throw std::runtime_error("cannot read '" + p.string() + "'");
         std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
         archive_entry_set_pathname(e.get(), (top + "/" + rel).c_str());
-        archive_entry_set_size(e.get(), static_cast<la_int64_t>(data.size()));
+        archive_entry_set_size(e.get(), static_cast<la_int64_t>(fs::file_size(p)));
         archive_entry_set_filetype(e.get(), AE_IFREG);
         archive_entry_set_perm(e.get(), 0644);
         archive_entry_set_mtime(e.get(), now, 0);
-        if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
-            archive_write_data(a.get(), data.data(), data.size()) != static_cast<la_ssize_t>(data.size()))
+        if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK)
             throw std::runtime_error("writing '" + rel + "' into '" + tar.string() + "' failed: " +
                                      archive_error_string(a.get()));
+        while (in) {
+            in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+            const auto n = static_cast<size_t>(in.gcount());
+            if (n && archive_write_data(a.get(), buf.data(), n) != static_cast<la_ssize_t>(n))
+                throw std::runtime_error("writing '" + rel + "' into '" + tar.string() + "' failed: " +
+                                         archive_error_string(a.get()));
+        }
     }
     if (archive_write_close(a.get()) != ARCHIVE_OK)
         throw std::runtime_error("closing archive '" + tar.string() + "' failed: " + archive_error_string(a.get()));
@@ -241,12 +250,13 @@ fs::path unpack_tar(const fs::path& tar, const fs::path& dest) {
         tops.insert(name.substr(0, name.find('/')));
         fs::path p = dest / name;
         fs::create_directories(p.parent_path());
-        std::string data;
+        std::ofstream out(p, std::ios::binary | std::ios::trunc);
         std::vector<char> buf(1 << 16);
         la_ssize_t n;
-        while ((n = archive_read_data(a.get(), buf.data(), buf.size())) > 0) data.append(buf.data(), static_cast<size_t>(n));
+        while ((n = archive_read_data(a.get(), buf.data(), buf.size())) > 0) out.write(buf.data(), n);
         if (n < 0) throw std::runtime_error("archive '" + tar.string() + "': reading '" + name + "' failed");
-        write_file(p, data);
+        out.flush();
+        if (!out) throw std::runtime_error("cannot write '" + p.string() + "' while unpacking '" + tar.string() + "'");
     }
     if (r != ARCHIVE_EOF) throw std::runtime_error("archive '" + tar.string() + "' is damaged: " + archive_error_string(a.get()));
     if (tops.size() != 1) throw std::runtime_error("archive '" + tar.string() + "' does not hold exactly one bundle folder");
