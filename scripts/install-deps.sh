@@ -13,4 +13,5 @@ $SUDO apt-get install -y --no-install-recommends \
   sleuthkit ewf-tools yara sqlite3 hashdeep \
   e2fsprogs dosfstools mtools ntfs-3g unzip gzip xxd python3 python3-libqcow libqcow-utils \
   qemu-utils xz-utils \
-  libkainjow-mustache-dev chromium qpdf
+  libkainjow-mustache-dev chromium qpdf \
+  libarchive-dev libxml2-utils python3-jsonschema python3-rdflib

@@ -391,6 +391,7 @@ int main(int argc, char** argv) {
     // Subcommands defined in their own files (cli/cmd_*.cpp) add themselves here.
     cli::Commands commands;
     cli::add_report_commands(app, commands);
+    cli::add_bundle_commands(app, commands);
 
     try {
         app.parse(argc, argv);

@@ -1,5 +1,6 @@
 #include "report/report.hpp"
 
+#include "report/exports.hpp"
 #include "report/html_report.hpp"
 
 #include <filesystem>
@@ -12,6 +13,12 @@ const std::vector<Format>& formats() {
     static const std::vector<Format> kFormats = {
         {"html", "the evidence report: a self-contained folder (index.html, assets/, files.csv)", write_html},
         {"pdf", "the evidence report printed to PDF by headless Chromium", write_pdf},
+        {"json", "the whole case as JSON (schema: docs/report-json.schema.json)", write_json},
+        {"csv", "one CSV file per table, in a folder", write_csv},
+        {"case", "CASE/UCO JSON-LD", write_case_uco},
+        {"dfxml", "DFXML file listing (validates against dfxml.xsd)", write_dfxml},
+        {"bodyfile", "The Sleuth Kit body file, for mactime", write_bodyfile},
+        {"vics", "hash-set hits and sensitive files as Project VIC VICS 2.0 JSON", write_vics},
     };
     return kFormats;
 }
