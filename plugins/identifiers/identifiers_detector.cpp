@@ -77,7 +77,7 @@ private:
                     found.push_back({h, le ? "utf-16le" : "utf-16be", parity + 2 * h.start, 2 * h.length,
                                      context_of(text, h.start, h.length)});
             }
-        drop_utf16_twins(found);
+        drop_utf16_twins(found, w);
         for (auto& f : found) {
             if (f.offset < w.from || f.offset >= w.to) continue;  // another page reports it
             f.offset += w.base;
@@ -94,8 +94,9 @@ private:
     }
 
     // "\0a\0b\0" reads as UTF-16BE "ab" at byte 0 and as UTF-16LE "ab" at byte 1: one text, one
-    // hit, the one at the even offset (where both encodings' text normally starts).
-    static void drop_utf16_twins(std::vector<Found>& found) {
+    // hit: the reading whose run of text is longer (the other loses a character at an end), on a
+    // tie the one at the even offset (where text normally starts).
+    static void drop_utf16_twins(std::vector<Found>& found, const Window& w) {
         std::vector<bool> drop(found.size(), false);
         for (size_t i = 0; i < found.size(); ++i) {
             if (std::string_view(found[i].encoding) != "utf-16be") continue;
@@ -104,8 +105,10 @@ private:
                     found[j].hit.value != found[i].hit.value)
                     continue;
                 if (found[j].offset == found[i].offset + 1 || found[j].offset + 1 == found[i].offset) {
-                    if (found[i].offset % 2) drop[i] = true;
-                    else drop[j] = true;
+                    const size_t be = utf16_text_run(w.buf, w.len, found[i].offset, false);
+                    const size_t le = utf16_text_run(w.buf, w.len, found[j].offset, true);
+                    const bool keep_be = be != le ? be > le : found[i].offset % 2 == 0;
+                    (keep_be ? drop[j] : drop[i]) = true;
                 }
             }
         }

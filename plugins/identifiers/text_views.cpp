@@ -25,6 +25,21 @@ std::string narrow_utf16(const uint8_t* buf, size_t len, bool le, unsigned parit
     return out;
 }
 
+namespace {
+bool text_unit(const uint8_t* p, bool le) {
+    const uint8_t lo = le ? p[0] : p[1], hi = le ? p[1] : p[0];
+    return hi == 0 && ((lo >= 0x20 && lo < 0x7f) || lo == '\n' || lo == '\r' || lo == '\t');
+}
+}  // namespace
+
+size_t utf16_text_run(const uint8_t* buf, size_t len, size_t start, bool le) {
+    if (start + 2 > len || !text_unit(buf + start, le)) return 0;
+    size_t n = 1;
+    for (size_t b = start; b >= 2 && text_unit(buf + b - 2, le); b -= 2) ++n;
+    for (size_t e = start + 2; e + 2 <= len && text_unit(buf + e, le); e += 2) ++n;
+    return n;
+}
+
 std::string escape_context(std::string_view s, size_t max_chars) {
     std::string out;
     for (unsigned char c : s) {

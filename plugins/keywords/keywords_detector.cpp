@@ -6,6 +6,7 @@
 #include <triage/detector.hpp>
 
 #include "identifiers/pager.hpp"
+#include "identifiers/text_views.hpp"
 #include "keywords/terms.hpp"
 
 #include <hs/hs.h>
@@ -155,7 +156,7 @@ private:
         hs_error_t rc = hs_scan(set_.db, reinterpret_cast<const char*>(w.buf), static_cast<unsigned>(w.len), 0, scratch_,
                                 &Keywords::on_match, this);
         if (rc != HS_SUCCESS) throw std::runtime_error("Hyperscan scan failed (error " + std::to_string(rc) + ")");
-        drop_utf16_twins();
+        drop_utf16_twins(w);
         for (const auto& [key, h] : hits_) {
             if (h.start < w.from || h.start >= w.to) continue;  // another page reports it
             if (reported_ >= max_hits_) {
@@ -182,22 +183,26 @@ private:
     }
 
     // A term in UTF-16BE at byte s and in UTF-16LE at s + 1 over "\0a\0b\0" is one text: kept once,
-    // at the even offset.
-    void drop_utf16_twins() {
+    // in the reading whose run of text is longer, on a tie at the even offset.
+    void drop_utf16_twins(const Window& w) {
         for (auto it = hits_.begin(); it != hits_.end();) {
             const auto& l = it->second.labels;
             const bool be = std::find(l.begin(), l.end(), "utf-16be") != l.end();
             const bool le = std::find(l.begin(), l.end(), "utf-16le") != l.end();
             const uint64_t s = it->second.start;
             bool drop = false;
-            if (s % 2 == 1 && (be || le)) {
+            if (be || le) {
                 for (uint64_t other : {s - 1, s + 1}) {
+                    if (other == static_cast<uint64_t>(-1)) continue;
                     auto o = hits_.find({it->second.term, other});
                     if (o == hits_.end()) continue;
                     const auto& ol = o->second.labels;
-                    if ((be && std::find(ol.begin(), ol.end(), "utf-16le") != ol.end()) ||
-                        (le && std::find(ol.begin(), ol.end(), "utf-16be") != ol.end()))
-                        drop = true;
+                    const bool other_le = std::find(ol.begin(), ol.end(), "utf-16le") != ol.end();
+                    const bool other_be = std::find(ol.begin(), ol.end(), "utf-16be") != ol.end();
+                    if (!((be && other_le) || (le && other_be))) continue;
+                    const size_t mine = triage::ident::utf16_text_run(w.buf, w.len, s, le);
+                    const size_t theirs = triage::ident::utf16_text_run(w.buf, w.len, other, !le);
+                    if (mine != theirs ? mine < theirs : s % 2 == 1) drop = true;
                 }
             }
             it = drop ? hits_.erase(it) : std::next(it);

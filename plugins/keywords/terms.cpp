@@ -157,6 +157,7 @@ std::vector<Pattern> build_patterns(const std::vector<Term>& terms) {
         std::u32string cps;
         utf8_decode(t.text, cps);
         std::map<std::string, size_t> by_expr;  // identical bytes in several encodings: one pattern
+        const size_t utf8_at = out.size();       // encodings()[0] is UTF-8, always representable
         for (size_t ei = 0; ei < encodings().size(); ++ei) {
             std::string expr;
             bool ok = true;
@@ -182,6 +183,12 @@ std::vector<Pattern> build_patterns(const std::vector<Term>& terms) {
                 }
             }
             if (!ok) continue;
+            const bool ascii = std::all_of(cps.begin(), cps.end(), [](char32_t c) { return c < 0x80; });
+            if (ascii && ei > 0 && expr == out[utf8_at].expression) {
+                // An ASCII term has the same bytes in UTF-8 and every code page: one label says so.
+                out[utf8_at].labels = {"ascii"};
+                continue;
+            }
             if (auto it = by_expr.find(expr); it != by_expr.end()) {
                 out[it->second].labels.push_back(encodings()[ei].label);
             } else {
