@@ -84,6 +84,20 @@ bool ipv4_valid(std::string_view s) {
     return inet_pton(AF_INET, std::string(s).c_str(), &a) == 1;
 }
 
+// Characters that may stand right before / after a bare domain or a national phone number in
+// text. Random binary data is full of short dotted letter runs ("GlK.kZ"); requiring text on both
+// sides (or NUL, as in string tables) and one letter case keeps them out.
+bool text_before(char c) { return c == '\0' || std::strchr(" \t\n\r\"'(<[{=,:;>|*", c) != nullptr; }
+bool text_after(char c) { return c == '\0' || std::strchr(" \t\n\r\"')>]},;:!?/|*.<", c) != nullptr; }
+bool one_case(std::string_view s) {
+    bool lo = false, up = false;
+    for (size_t i = 0; i < s.size(); ++i) {
+        lo |= s[i] >= 'a' && s[i] <= 'z';
+        up |= i > 0 && upper(s[i]);  // "Example.com" is fine
+    }
+    return !(lo && up) || std::none_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
 struct Span {
     size_t b, e;
 };
@@ -272,11 +286,13 @@ private:
         if (s.find('.') == std::string_view::npos || at(e) == '@' || at(b - 1) == '@' || inside_taken(b, e)) return end;
         if (ipv4_valid(s)) {
             if (at(e) == '.' && digit(at(e + 1))) return end;  // five-part version numbers
+            // binary on either side (bytes >= 0x80): not text
+            if (static_cast<unsigned char>(at(b - 1)) >= 0x80 || static_cast<unsigned char>(at(e)) >= 0x80) return end;
             if (!version_before(b) && s.substr(0, 2) != "0." && !(s.size() > 6 && s.substr(s.size() - 6) == ".0.0.0"))
                 add("ipv4", std::string(s), b, e);
             return end;
         }
-        if (at(e) == '_' || at(b - 1) == '/' || at(b - 1) == '\\') return end;
+        if (!text_before(at(b - 1)) || !text_after(at(e)) || !one_case(s)) return end;
         size_t labels = 0;
         if (!valid_host(s, &labels)) return end;
         std::string host = lower(s);
@@ -418,7 +434,7 @@ private:
     }
 
     // National formats, conservative: a trunk prefix and a mobile range of the plan with the
-    // exact length; plans without a trunk prefix (PL, LV, EE, GE) only in their usual grouping.
+    // exact length; PL and GE (no trunk prefix) only in their usual 3-3-3 / 3-2-2-2 grouping.
     void national(const Number& n) {
         const std::string& d = n.digits;
         const size_t len = d.size();
@@ -437,14 +453,14 @@ private:
         if (len == 11 && pre({"0620", "0630", "0631", "0650", "0670", "0670"})) c.push_back({"HU", "+36" + d.substr(2)});
         if (len == 9 && pre({"86"})) c.push_back({"LT", "+370" + d.substr(1)});
         const auto& g = n.groups;
+        const char before = at(n.b - 1);
+        if (n.b > 0 && !text_before(before) && before != '-') return;
         const bool g333 = g == std::vector<size_t>{3, 3, 3}, g3222 = g == std::vector<size_t>{3, 2, 2, 2};
         if (len == 9 && (g333 || g3222) && pre({"45", "50", "51", "53", "57", "60", "66", "69", "72", "73", "78", "79", "88"}))
             c.push_back({"PL", "+48" + d});
         if (len == 9 && (g333 || g3222) && pre({"5"})) c.push_back({"GE", "+995" + d});
-        if (len == 8 && (g == std::vector<size_t>{2, 3, 3} || g == std::vector<size_t>{4, 4}) && pre({"2"}))
-            c.push_back({"LV", "+371" + d});
-        if ((len == 7 || len == 8) && (g == std::vector<size_t>{3, 4} || g == std::vector<size_t>{4, 4}) && pre({"5"}))
-            c.push_back({"EE", "+372" + d});
+        // LV and EE have neither a trunk prefix nor a grouping distinct from other 7-8 digit
+        // numbers (status codes and sizes in logs): international format only.
         if (c.empty()) return;
         if (c.size() == 1) {
             add("phone", c[0].second, n.b, n.e, c[0].first + " national");

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,9 @@ struct KeywordSet {
     std::vector<Pattern> patterns;
     hs_database_t* db = nullptr;
     std::string file;
+    // Bytes a pattern always matches, or 0 when that varies: fixed-width patterns need no
+    // start-of-match tracking (HS_FLAG_SOM_LEFTMOST is what makes a large database slow).
+    std::vector<unsigned> width;
 
     KeywordSet(const triage_host_api* api, triage_host* host) {
         file = option_of(api, host, "file");
@@ -56,10 +60,21 @@ struct KeywordSet {
         std::vector<unsigned> flags, ids;
         for (unsigned i = 0; i < patterns.size(); ++i) {
             exprs.push_back(patterns[i].expression.c_str());
-            unsigned f = HS_FLAG_SOM_LEFTMOST;
+            unsigned f = 0;
             // Literal patterns carry their case variants themselves; regular expressions are
             // UTF-8 with Unicode classes and Hyperscan's caseless matching.
             if (patterns[i].regex) f |= HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_DOTALL;
+            unsigned w = 0;
+            hs_expr_info_t* info = nullptr;
+            hs_compile_error_t* ierr = nullptr;
+            if (hs_expression_info(exprs.back(), f, &info, &ierr) == HS_SUCCESS) {
+                if (info->min_width == info->max_width && info->min_width > 0) w = info->min_width;
+                std::free(info);
+            } else {
+                hs_free_compile_error(ierr);  // the compile below reports it with file and line
+            }
+            width.push_back(w);
+            if (w == 0) f |= HS_FLAG_SOM_LEFTMOST;
             flags.push_back(f);
             ids.push_back(i);
         }
@@ -137,6 +152,7 @@ private:
     static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned, void* ctx) {
         auto* self = static_cast<Keywords*>(ctx);
         const Pattern& p = self->set_.patterns[id];
+        if (const unsigned w = self->set_.width[id]) from = to - w;
         auto key = std::make_pair(p.term, static_cast<uint64_t>(from));
         auto it = self->hits_.find(key);
         if (it == self->hits_.end()) {
