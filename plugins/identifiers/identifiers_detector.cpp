@@ -35,8 +35,8 @@ class Identifiers final : public triage::sdk::Detector {
 public:
     Identifiers(const triage_host_api* api, triage_host* host)
         : Detector(api, host),
-          pager_(static_cast<size_t>(std::stoull(option("page_mb", "16"))) << 20,
-                 static_cast<size_t>(std::stoull(option("margin_kb", "16"))) << 10, 1024),
+          pager_(bounded_option(option("page_mb", "16"), "page_mb", 1, 1024) << 20,
+                 bounded_option(option("margin_kb", "16"), "margin_kb", 8, 65536) << 10, 1024),
           max_hits_(std::stoull(option("max_hits", "100000"))) {}
 
     void begin(const triage_object_info& o) override {

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace triage::ident {
@@ -18,6 +20,21 @@ struct Window {
     size_t from, to;
     uint64_t base;
 };
+
+// A page or margin size option: a whole number in [lo, hi] (Hyperscan scans at most 4 GiB).
+inline size_t bounded_option(const std::string& value, const char* name, size_t lo, size_t hi) {
+    size_t pos = 0;
+    unsigned long long v = 0;
+    try {
+        v = std::stoull(value, &pos);
+    } catch (const std::exception&) {
+        pos = 0;
+    }
+    if (pos == 0 || pos != value.size() || v < lo || v > hi)
+        throw std::invalid_argument(std::string(name) + " must be a whole number from " + std::to_string(lo) + " to " +
+                                    std::to_string(hi) + ", not '" + value + "'");
+    return static_cast<size_t>(v);
+}
 
 class Pager {
 public:

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
@@ -55,7 +56,9 @@ struct KeywordSet {
             api->log(host, TRIAGE_LOG_WARNING, ("keywords file " + file + " has no terms").c_str());
             return;
         }
+        const auto t0 = std::chrono::steady_clock::now();
         patterns = build_patterns(terms);
+        const auto t1 = std::chrono::steady_clock::now();
         std::vector<const char*> exprs;
         std::vector<unsigned> flags, ids;
         for (unsigned i = 0; i < patterns.size(); ++i) {
@@ -90,9 +93,11 @@ struct KeywordSet {
             hs_free_compile_error(err);
             throw std::runtime_error("keywords file " + file + where + ": " + msg);
         }
+        const auto t2 = std::chrono::steady_clock::now();
+        auto ms = [](auto a, auto b) { return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count()); };
         api->log(host, TRIAGE_LOG_INFO,
-                 ("keywords: " + std::to_string(terms.size()) + " terms compiled into " + std::to_string(patterns.size()) +
-                  " patterns")
+                 ("keywords: " + std::to_string(terms.size()) + " terms, " + std::to_string(patterns.size()) +
+                  " patterns (encoded in " + ms(t0, t1) + " ms, compiled in " + ms(t1, t2) + " ms)")
                      .c_str());
     }
     ~KeywordSet() {
@@ -111,8 +116,8 @@ public:
     Keywords(const triage_host_api* api, triage_host* host, const KeywordSet& set)
         : Detector(api, host),
           set_(set),
-          pager_(static_cast<size_t>(std::stoull(option("page_mb", "16"))) << 20,
-                 static_cast<size_t>(std::stoull(option("margin_kb", "64"))) << 10, 16),
+          pager_(triage::ident::bounded_option(option("page_mb", "16"), "page_mb", 1, 1024) << 20,
+                 triage::ident::bounded_option(option("margin_kb", "64"), "margin_kb", 1, 65536) << 10, 16),
           max_hits_(std::stoull(option("max_hits", "100000"))) {
         if (set_.db && hs_alloc_scratch(set_.db, &scratch_) != HS_SUCCESS)
             throw std::runtime_error("cannot allocate Hyperscan scratch space");
