@@ -87,7 +87,7 @@ bool ipv4_valid(std::string_view s) {
 // Characters that may stand right before / after a bare domain or a national phone number in
 // text. Random binary data is full of short dotted letter runs ("GlK.kZ"); requiring text on both
 // sides (or NUL, as in string tables) and one letter case keeps them out.
-bool text_before(char c) { return c == '\0' || std::strchr(" \t\n\r\"'(<[{=,:;>|*", c) != nullptr; }
+bool text_before(char c) { return c == '\0' || std::strchr(" \t\n\r\"'(<[=,:;>", c) != nullptr; }
 bool text_after(char c) { return c == '\0' || std::strchr(" \t\n\r\"')>]},;:!?/|*.<", c) != nullptr; }
 bool one_case(std::string_view s) {
     bool lo = false, up = false;
@@ -299,6 +299,8 @@ private:
         std::string tld = host.substr(host.rfind('.') + 1);
         if (!known_tld(tld)) return end;
         if (labels < 3 && std::find(kExtensionLike.begin(), kExtensionLike.end(), tld) != kExtensionLike.end()) return end;
+        // "x.kz", "ho.es": short two-label names are what binary data spells by chance
+        if (labels == 2 && host.find('.') < 3) return end;
         add("domain", host, b, e);
         return end;
     }
