@@ -17,7 +17,7 @@ bool digit(char c) { return c >= '0' && c <= '9'; }
 bool alnum(char c) { return alpha(c) || digit(c); }
 bool upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool hexch(char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool local_char(char c) { return alnum(c) || std::strchr("._%+-", c) != nullptr; }
+bool local_char(char c) { return alnum(c) || (c != 0 && std::strchr("._%+-", c) != nullptr); }
 bool host_char(char c) { return alnum(c) || c == '.' || c == '-'; }
 bool url_char(char c) {
     return alnum(c) || (c != 0 && std::strchr("-._~:/?#[]@!$&'()*+,;=%", c) != nullptr);

@@ -64,9 +64,16 @@ struct KeywordSet {
         for (unsigned i = 0; i < patterns.size(); ++i) {
             exprs.push_back(patterns[i].expression.c_str());
             unsigned f = 0;
-            // Literal patterns carry their case variants themselves; regular expressions are
-            // UTF-8 with Unicode classes and Hyperscan's caseless matching.
-            if (patterns[i].regex) f |= HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_DOTALL;
+            // Literal patterns carry their case variants themselves. Regular expressions use
+            // Hyperscan's caseless matching; one with non-ASCII characters is compiled as UTF-8
+            // with Unicode classes (so its Cyrillic letters match either case), an ASCII one as
+            // bytes (UTF-8 mode promises nothing on the invalid UTF-8 that binary data is).
+            if (patterns[i].regex) {
+                f |= HS_FLAG_CASELESS | HS_FLAG_DOTALL;
+                const auto& x = patterns[i].expression;
+                if (std::any_of(x.begin(), x.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+                    f |= HS_FLAG_UTF8 | HS_FLAG_UCP;
+            }
             unsigned w = 0;
             hs_expr_info_t* info = nullptr;
             hs_compile_error_t* ierr = nullptr;

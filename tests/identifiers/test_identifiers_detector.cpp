@@ -186,3 +186,13 @@ TEST_CASE("identifiers: a known-good file is skipped when the host says so", "[i
     drv.marked.clear();
     CHECK(drv.run("write to ivan.petrenko@ukr.net", {}).findings.size() == 1);
 }
+
+TEST_CASE("identifiers: NUL around UTF-16 strings (string tables) is not part of a value", "[identifiers]") {
+    const triage_plugin* p = triage_builtin_identifiers_entry(TRIAGE_HOST_API_VERSION);
+    th::DetectorDriver drv(*p->detectors[0]);
+    std::string data(8, '\0');
+    data += utf16("admin@example.com", true) + std::string(4, '\0') + utf16("198.51.100.7", true) + std::string(6, '\0');
+    auto got = run(drv, data, {}, "utf-16le");
+    std::multiset<Key> want = {{"email", "admin@example.com", 8}, {"ipv4", "198.51.100.7", 8 + 34 + 4}};
+    CHECK(got == want);
+}

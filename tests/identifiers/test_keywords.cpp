@@ -195,3 +195,17 @@ TEST_CASE("keywords: a broken regex is refused naming the file and line", "[iden
     CHECK(r.rc != 0);
     CHECK(r.err.find("kw.txt line 3") != std::string::npos);
 }
+
+TEST_CASE("keywords: a Cyrillic regex matches either case in UTF-8; an ASCII one binary-safe", "[identifiers]") {
+    th::TempDir dir;
+    write(dir / "kw.txt", "re:пароль:?\\s*\\d{4}\nre:pin\\s*\\d{4}\n");
+    th::DetectorDriver drv(keywords_detector(), {{"file", dir / "kw.txt"}});
+    const std::string data = std::string("\xff\xfe\x80 ") + "ПАРОЛЬ: 1234 \xc3 PIN 9876 \xfe";
+    auto got = hits_of(drv.run(data, {}));
+    REQUIRE(got.size() == 2);
+    std::sort(got.begin(), got.end(), [](const Hit& a, const Hit& b) { return a.offset < b.offset; });
+    CHECK(got[0].rule == "пароль:?\\s*\\d{4}");
+    CHECK(got[0].offset == 4);
+    CHECK(got[1].rule == "pin\\s*\\d{4}");
+    CHECK(got[1].offset == static_cast<int64_t>(data.find("PIN")));
+}
