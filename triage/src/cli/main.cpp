@@ -321,6 +321,10 @@ int main(int argc, char** argv) {
     scan->add_option("--rules", rules_paths, "Further YARA rule files or folders (recursively) beside the shipped set");
     scan->add_flag("--rules-skip-broken", rules_skip_broken,
                    "Skip rule files that do not compile (recorded in the errors and audit log) instead of refusing");
+    std::string keywords_file;
+    scan->add_option("--keywords", keywords_file,
+                     "Keywords file for the keywords detector: one term a line, 're:' before a regex (docs/identifiers.md)")
+        ->check(CLI::ExistingFile);
     scan->add_option("--detector-timeout", so.detector_timeout_s,
                      "Seconds a detector may spend on one object before it is cut off (default 60)")
         ->check(CLI::PositiveNumber);
@@ -392,6 +396,7 @@ int main(int argc, char** argv) {
     cli::Commands commands;
     cli::add_report_commands(app, commands);
     cli::add_bundle_commands(app, commands);
+    cli::add_identifiers_commands(app, commands);
 
     try {
         app.parse(argc, argv);
@@ -420,6 +425,7 @@ int main(int argc, char** argv) {
                     set.set_option("yara.rules=" + joined);
                 }
                 if (rules_skip_broken) set.set_option("yara.skip_broken=true");
+                if (!keywords_file.empty()) set.set_option("keywords.file=" + keywords_file);
             } catch (const std::invalid_argument& e) {
                 std::cerr << "triage scan: " << e.what() << "\n";
                 return engine::kExitUsage;

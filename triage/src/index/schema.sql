@@ -234,3 +234,11 @@ CREATE VIEW IF NOT EXISTS v_findings AS
 SELECT finding_id, file_id, evidence_id, detector, detector_version, kind, rule, category,
        severity, offset, length, detail
 FROM findings;
+
+-- Per-case histogram of identifiers (the identifiers detector): each value, how many hits,
+-- in how many files (unallocated-space hits count as hits, not files).
+CREATE VIEW IF NOT EXISTS v_identifiers AS
+SELECT rule AS type, json_extract(detail, '$.value') AS value, COUNT(*) AS hits,
+       COUNT(DISTINCT file_id) AS files
+FROM findings WHERE kind = 'identifier'
+GROUP BY rule, json_extract(detail, '$.value');

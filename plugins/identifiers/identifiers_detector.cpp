@@ -1,0 +1,150 @@
+// The identifiers detector: e-mail addresses, URLs, domains, phone numbers, IBANs, payment
+// cards, cryptocurrency addresses and IP addresses in file content and unallocated space, in
+// ASCII/UTF-8 and UTF-16LE/BE text. Every candidate is validated (identifiers/extract.cpp); a
+// hit is reported once per location (page + margin, identifiers/pager.hpp).
+#include <triage/detector.hpp>
+
+#include "identifiers/extract.hpp"
+#include "identifiers/pager.hpp"
+#include "identifiers/text_views.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace triage::ident;
+
+const triage_option_desc kOptions[] = {
+    {"page_mb", "int", "16", "content is scanned in pages of this size (plus margin)"},
+    {"margin_kb", "int", "16", "bytes after each page also scanned, for identifiers straddling pages"},
+    {"max_hits", "int", "100000", "identifiers reported per object at most (a warning says when more were found)"},
+};
+
+struct Found {
+    Hit hit;
+    const char* encoding;
+    uint64_t offset, length;  // bytes, object offset
+    std::string context;
+};
+
+class Identifiers final : public triage::sdk::Detector {
+public:
+    Identifiers(const triage_host_api* api, triage_host* host)
+        : Detector(api, host),
+          pager_(bounded_option(option("page_mb", "16"), "page_mb", 1, 1024) << 20,
+                 bounded_option(option("margin_kb", "16"), "margin_kb", 8, 65536) << 10, 1024),
+          max_hits_(std::stoull(option("max_hits", "100000"))) {}
+
+    void begin(const triage_object_info& o) override {
+        pager_.reset();
+        pending_.clear();
+        reported_ = 0;
+        over_ = false;
+        // Unallocated ranges can be large and are never known-good: their hits go out at once.
+        immediate_ = o.kind == TRIAGE_OBJECT_UNALLOC;
+    }
+
+    void block(const uint8_t* data, size_t len, uint64_t) override {
+        pager_.feed(data, len, [this](const Window& w) { scan(w); });
+    }
+
+    void end() override {
+        if (!immediate_ && marked("skip")) {  // a known-good file and the examiner skips those
+            pending_.clear();
+            pager_.reset();
+            return;
+        }
+        pager_.finish([this](const Window& w) { scan(w); });
+        for (const auto& f : pending_) emit(f);
+        pending_.clear();
+        if (over_) log(TRIAGE_LOG_WARNING, "more than " + std::to_string(max_hits_) + " identifiers in one object; the rest are not reported");
+    }
+
+private:
+    void scan(const Window& w) {
+        std::vector<Found> found;
+        const std::string_view raw(reinterpret_cast<const char*>(w.buf), w.len);
+        for (auto& h : extract(raw))
+            found.push_back({h, "utf-8", h.start, h.length, context_of(raw, h.start, h.length)});
+        for (bool le : {true, false})
+            for (unsigned parity : {0u, 1u}) {
+                const std::string text = narrow_utf16(w.buf, w.len, le, parity);
+                for (auto& h : extract(text))
+                    found.push_back({h, le ? "utf-16le" : "utf-16be", parity + 2 * h.start, 2 * h.length,
+                                     context_of(text, h.start, h.length)});
+            }
+        drop_utf16_twins(found, w);
+        for (auto& f : found) {
+            if (f.offset < w.from || f.offset >= w.to) continue;  // another page reports it
+            f.offset += w.base;
+            if (reported_ >= max_hits_) {
+                over_ = true;
+                return;
+            }
+            ++reported_;
+            if (immediate_)
+                emit(f);
+            else
+                pending_.push_back(std::move(f));
+        }
+    }
+
+    // "\0a\0b\0" reads as UTF-16BE "ab" at byte 0 and as UTF-16LE "ab" at byte 1: one text, one
+    // hit: the reading whose run of text is longer (the other loses a character at an end), on a
+    // tie the one at the even offset (where text normally starts).
+    static void drop_utf16_twins(std::vector<Found>& found, const Window& w) {
+        std::vector<bool> drop(found.size(), false);
+        for (size_t i = 0; i < found.size(); ++i) {
+            if (std::string_view(found[i].encoding) != "utf-16be") continue;
+            for (size_t j = 0; j < found.size(); ++j) {
+                if (std::string_view(found[j].encoding) != "utf-16le" || found[j].hit.type != found[i].hit.type ||
+                    found[j].hit.value != found[i].hit.value)
+                    continue;
+                if (found[j].offset == found[i].offset + 1 || found[j].offset + 1 == found[i].offset) {
+                    const size_t be = utf16_text_run(w.buf, w.len, found[i].offset, false);
+                    const size_t le = utf16_text_run(w.buf, w.len, found[j].offset, true);
+                    const bool keep_be = be != le ? be > le : found[i].offset % 2 == 0;
+                    (keep_be ? drop[j] : drop[i]) = true;
+                }
+            }
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < found.size(); ++i)
+            if (!drop[i]) {
+                if (k != i) found[k] = std::move(found[i]);
+                ++k;
+            }
+        found.resize(k);
+    }
+
+    void emit(const Found& f) const {
+        nlohmann::json d = {{"value", f.hit.value}, {"encoding", f.encoding}, {"context", f.context}};
+        if (!f.hit.note.empty()) d["note"] = f.hit.note;
+        const std::string detail = d.dump();
+        triage_finding t{sizeof t,   "identifier", f.hit.type.c_str(), "identifier", 0, static_cast<int64_t>(f.offset),
+                         static_cast<int64_t>(f.length), detail.c_str()};
+        emit_finding(t);
+    }
+
+    Pager pager_;
+    uint64_t max_hits_;
+    std::vector<Found> pending_;
+    uint64_t reported_ = 0;
+    bool over_ = false, immediate_ = false;
+};
+
+const triage_detector kIdentifiers = triage::sdk::describe<Identifiers>(
+    "identifiers", "1.0.0", "triage project",
+    "e-mail, URL, domain, phone (UA MD RO PL HU SK LT LV EE GE), IBAN, card, BTC/ETH/TRX/XMR/LTC, IPv4/IPv6 "
+    "(checksums validated) in UTF-8 and UTF-16 text of files and unallocated space",
+    TRIAGE_WANT_BLOCKS | TRIAGE_WANT_UNALLOC | TRIAGE_WANT_HEAVY, kOptions, sizeof kOptions / sizeof kOptions[0]);
+const triage_detector* const kDetectors[] = {&kIdentifiers};
+const triage_plugin kPlugin{sizeof(triage_plugin), 2, kDetectors, 1};
+
+}  // namespace
+
+extern "C" const triage_plugin* triage_builtin_identifiers_entry(uint32_t /*host_api_version*/) { return &kPlugin; }
