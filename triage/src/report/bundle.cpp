@@ -364,6 +364,19 @@ bool exact_signer_id(CMS_SignerInfo* si, X509* cert) {
            ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(cert)) == 0;
 }
 
+// The signature algorithms OpenSSL writes for the keys triage signs with. RSA verification does
+// not look at the hash named in the algorithm, so any other name would be an unnoticed change.
+bool known_signature_algorithm(X509_ALGOR* a) {
+    if (!a) return false;
+    switch (OBJ_obj2nid(a->algorithm)) {
+    case NID_rsaEncryption:
+    case NID_sha256WithRSAEncryption:
+    case NID_ecdsa_with_SHA256:
+    case NID_ED25519: return true;
+    default: return false;
+    }
+}
+
 std::string sha256_raw(const std::string& data) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -560,8 +573,8 @@ VerifyResult verify_bundle(const std::string& path, const std::string& ca_pem) {
         else if (!shape.empty())
             r.problems.push_back(std::string(kSignature) + ": " + shape + " (altered, or not made by triage)");
         else if (!dig_alg || OBJ_obj2nid(dig_alg->algorithm) != NID_sha256 || !plain_params(dig_alg) ||
-                 !plain_params(sig_alg))
-            r.problems.push_back(std::string(kSignature) + ": unexpected digest or signature algorithm parameters");
+                 !plain_params(sig_alg) || !known_signature_algorithm(sig_alg))
+            r.problems.push_back(std::string(kSignature) + ": unexpected digest or signature algorithm");
         else if (!sis || sk_CMS_SignerInfo_num(sis) != 1)
             r.problems.push_back(std::string(kSignature) + ": expected exactly one signer");
         else {
