@@ -149,6 +149,9 @@ int main(int argc, char** argv) {
     scan->add_option("--rules", rules_paths, "Further YARA rule files or folders (recursively) beside the shipped set");
     scan->add_flag("--rules-skip-broken", rules_skip_broken,
                    "Skip rule files that do not compile (recorded in the errors and audit log) instead of refusing");
+    std::string hashsets_dir;
+    scan->add_option("--hashsets", hashsets_dir,
+                     "Hash-set directory for the hashset detector (default: see `triage hashset import --help`)");
     scan->add_option("--detector-timeout", so.detector_timeout_s,
                      "Seconds a detector may spend on one object before it is cut off (default 60)")
         ->check(CLI::PositiveNumber);
@@ -199,6 +202,7 @@ int main(int argc, char** argv) {
     // Subcommands defined in their own files (cli/cmd_*.cpp) add themselves here.
     cli::Commands commands;
     cli::add_report_commands(app, commands);
+    cli::add_hashset_commands(app, commands);
 
     try {
         app.parse(argc, argv);
@@ -227,6 +231,7 @@ int main(int argc, char** argv) {
                     set.set_option("yara.rules=" + joined);
                 }
                 if (rules_skip_broken) set.set_option("yara.skip_broken=true");
+                if (!hashsets_dir.empty()) set.set_option("hashset.dir=" + hashsets_dir);
             } catch (const std::invalid_argument& e) {
                 std::cerr << "triage scan: " << e.what() << "\n";
                 return engine::kExitUsage;
