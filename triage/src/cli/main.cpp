@@ -162,6 +162,9 @@ int main(int argc, char** argv) {
                      "Largest object (MiB) handed whole to detectors that want whole objects (default 64)")
         ->check(CLI::Range(1, 1 << 16));
 
+    scan->add_flag("--skip-known-good,!--no-skip-known-good", so.skip_known_good,
+                   "Heavy detectors (YARA ...) skip files found in a known-good hash set (default: on)");
+
     std::string vi_path;
     bool vi_quiet = false;
     auto* vi = app.add_subcommand("verify-image", "Hash an image and check it against the hashes an E01 stores");
@@ -189,6 +192,9 @@ int main(int argc, char** argv) {
     ex->add_option("case", ex_case, "Case folder")->required();
     ex->add_option("file_id", ex_id, "file_id from v_files / triage ls")->required();
     ex->add_option("--to", ex_to, "Output folder")->required();
+    bool ex_sensitive = false;
+    ex->add_flag("--sensitive", ex_sensitive,
+                 "Allow exporting a file marked sensitive (matched as abuse material); recorded in the audit log");
 
     std::string au_case;
     bool au_check = false;
@@ -248,8 +254,16 @@ int main(int argc, char** argv) {
         if (*au) return cmd_audit(au_case, au_check);
         if (*ex) {
             index::CaseIndex idx(ex_case, false);
+            const bool sensitive = exporter::is_sensitive(idx, ex_id);
+            if (sensitive && !ex_sensitive) {
+                std::cerr << "triage export: file " << ex_id
+                          << " is marked sensitive (matched as abuse material); it is not exported without --sensitive\n";
+                idx.audit("sensitive export refused", {{"file_id", ex_id}, {"to", ex_to}});
+                return 3;
+            }
             auto r = exporter::export_file(idx, ex_id, ex_to);
-            idx.audit("file exported", {{"file_id", ex_id}, {"to", r.written_path}, {"sha256", r.sha256}, {"bytes", r.bytes}});
+            idx.audit(sensitive ? "sensitive file exported" : "file exported",
+                      {{"file_id", ex_id}, {"to", r.written_path}, {"sha256", r.sha256}, {"bytes", r.bytes}});
             std::cout << r.written_path << "\t" << r.bytes << " bytes\tsha256 " << r.sha256 << "\n";
             if (r.index_has_hash && !r.hash_matches_index) {
                 std::cerr << "triage: warning: exported content's SHA-256 differs from the indexed one\n";

@@ -43,7 +43,31 @@ struct ObjectResult {
     std::vector<ErrorRec> errors;
     std::vector<ChildRec> children;
     uint64_t child_bytes = 0;
+    // Marks set through mark_object (host API v2), kept in files.known_good / files.sensitive.
+    bool known_good = false;
+    bool sensitive = false;
+    bool skip_heavy = false;  // known good and the examiner skips known-good files for heavy detectors
 };
+
+// Bit flags of the marks as they cross the plugin-process channel.
+inline constexpr uint32_t kMarkKnownGood = 0x1, kMarkSensitive = 0x2, kMarkSkip = 0x4;
+inline uint32_t mark_bits(const ObjectResult& r) {
+    return (r.known_good ? kMarkKnownGood : 0) | (r.sensitive ? kMarkSensitive : 0) | (r.skip_heavy ? kMarkSkip : 0);
+}
+// Applies mark_object(FLAG) to r; false for an unknown flag.
+inline bool apply_mark(ObjectResult& r, const char* flag) {
+    if (!flag) return false;
+    const std::string f(flag);
+    if (f == "known_good") r.known_good = true;
+    else if (f == "sensitive") r.sensitive = true;
+    else return false;
+    return true;
+}
+inline int query_mark(const ObjectResult& r, const char* flag) {
+    if (!flag) return 0;
+    const std::string f(flag);
+    return (f == "known_good" && r.known_good) || (f == "sensitive" && r.sensitive) || (f == "skip" && r.skip_heavy);
+}
 
 // Caps on what one object's detectors may emit as children (zip-bomb safety lives in the
 // detectors; this is the host's backstop).
@@ -89,6 +113,7 @@ private:
     std::vector<Slot> slots_;
     ObjectResult current_;
     std::chrono::milliseconds budget_;
+    bool skip_known_good_;
 };
 
 }  // namespace triage::engine

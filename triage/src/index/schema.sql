@@ -92,6 +92,8 @@ CREATE TABLE IF NOT EXISTS files (
     content        TEXT NOT NULL DEFAULT 'none'
                    CHECK (content IN ('read', 'partial', 'unreadable', 'none')),
     origin         TEXT NOT NULL DEFAULT 'fs' CHECK (origin IN ('fs', 'extracted', 'carved')),
+    known_good     INTEGER NOT NULL DEFAULT 0,-- in a known-good hash set (NSRL ...): heavy detectors may skip it
+    sensitive      INTEGER NOT NULL DEFAULT 0,-- matched as abuse material: content never leaves the index
     parent_id      INTEGER REFERENCES files(file_id),  -- the object a detector derived this one from
     detector       TEXT,                      -- the detector that emitted it (extracted, carved)
     parent_offset  INTEGER,                   -- where it starts in the parent, when known
@@ -185,7 +187,8 @@ SELECT f.file_id, f.evidence_id, fs.offset AS partition_offset, fs.fs_type, f.pa
        strftime('%Y-%m-%dT%H:%M:%SZ', f.mtime, 'unixepoch') AS mtime,
        strftime('%Y-%m-%dT%H:%M:%SZ', f.atime, 'unixepoch') AS atime,
        strftime('%Y-%m-%dT%H:%M:%SZ', f.ctime, 'unixepoch') AS ctime,
-       strftime('%Y-%m-%dT%H:%M:%SZ', f.crtime, 'unixepoch') AS crtime
+       strftime('%Y-%m-%dT%H:%M:%SZ', f.crtime, 'unixepoch') AS crtime,
+       f.known_good, f.sensitive
 FROM files f JOIN filesystems fs ON fs.fs_id = f.fs_id;
 
 CREATE VIEW IF NOT EXISTS v_errors AS
