@@ -64,6 +64,7 @@ rand_hex() {  # N random values of LEN hex digits
   /usr/bin/python3 -c "import os,sys; n,l=int(sys.argv[1]),int(sys.argv[2]); b=os.urandom(l//2*n).hex(); sys.stdout.write(''.join(b[l*i:l*i+l]+'\n' for i in range(n)))" "$1" "$2"
 }
 gnu() { sed -n "s/^\s*$1: *//p" "$2" | head -1; }
+cpu() { awk '/User time|System time/ { s += $NF } END { printf "%.2f", s }' "$1"; }   # user + sys seconds
 
 ROWS=()
 for n in "${SIZES[@]}"; do
@@ -99,7 +100,10 @@ for n in "${SIZES[@]}"; do
   miss_rate=$(sed -n 's/.* \([0-9]*\) lookups\/s/\1/p' "$d/misses.time")
   miss_hits=$(sed -n 's/.*hits \([0-9]*\),.*/\1/p' "$d/misses.time")
   look_rss=$(gnu "Maximum resident set size (kbytes)" "$d/hits.time")
-  ROWS+=("| $n + $n | $secs | $(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.2f", 2 * n / s / 1e6 }') | $((rss_kb / 1024)) | $(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1048576 }') | $(awk -v b="$bytes" -v n="$n" 'BEGIN { printf "%.1f", b / (2 * n) }') | $open_ms | $hit_rate ($hit_count/$(wc -l < "$d/hits.txt") found) | $miss_rate ($miss_hits found) | $cold | $((look_rss / 1024)) |")
+  imp_cpu=$(cpu "$d/import.time")
+  hit_cpu=$(awk -v n="$(wc -l < "$d/hits.txt")" -v c="$(cpu "$d/hits.time")" 'BEGIN { printf "%.0f", n / c }')
+  miss_cpu=$(awk -v n="$(wc -l < "$d/misses.txt")" -v c="$(cpu "$d/misses.time")" 'BEGIN { printf "%.0f", n / c }')
+  ROWS+=("| $n + $n | $secs | $imp_cpu | $(awk -v n="$n" -v s="$imp_cpu" 'BEGIN { printf "%.2f", 2 * n / s / 1e6 }') | $((rss_kb / 1024)) | $(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1048576 }') | $(awk -v b="$bytes" -v n="$n" 'BEGIN { printf "%.1f", b / (2 * n) }') | $open_ms | $hit_rate / $hit_cpu ($hit_count found) | $miss_rate / $miss_cpu ($miss_hits found) | $cold | $((look_rss / 1024)) |")
   echo "${ROWS[-1]}" >&2
   rm -f "$d/list.txt"
 done
@@ -110,9 +114,12 @@ done
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM,"
   echo "\`$(basename "$TRIAGE") --version\`: $("$TRIAGE" --version). Command: \`bench/bench_hashset.sh ${SIZES[*]}\`"
   echo "(synthetic random MD5 and SHA-1, plain-list format; lookups through \`triage hashset lookup --stdin -q\`,"
-  echo "$QUERIES queries per kind, set pages in the page cache unless 'cold')."
+  echo "$QUERIES queries per kind, set pages in the page cache unless 'cold'; the lookup program reads the"
+  echo "hex lines from stdin, so parsing is included). Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Rates are given per wall second and per CPU second (user + sys): on a shared machine the CPU"
+  echo "figure is the one that carries over."
   echo
-  echo "| entries (MD5 + SHA-1) | import s | M hashes/s | import peak RSS MiB | size MiB | bytes/entry | open ms | lookups/s hits (warm) | lookups/s misses (warm) | lookups/s hits (cold) | lookup peak RSS MiB |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| entries (MD5 + SHA-1) | import wall s | import CPU s | M hashes per CPU-s | import peak RSS MiB | size MiB | bytes/entry | open ms | hits: lookups per wall-s / per CPU-s | misses: per wall-s / per CPU-s | hits cold | lookup peak RSS MiB |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
 } | tee "$RESULTS"

@@ -151,7 +151,8 @@ int main(int argc, char** argv) {
                    "Skip rule files that do not compile (recorded in the errors and audit log) instead of refusing");
     std::string hashsets_dir;
     scan->add_option("--hashsets", hashsets_dir,
-                     "Hash-set directory for the hashset detector (default: see `triage hashset import --help`)");
+                     "Hash-set directory for the hashset detector (default: $TRIAGE_HASHSETS, else "
+                     "$XDG_DATA_HOME/triage/hashsets, else ~/.local/share/triage/hashsets)");
     scan->add_option("--detector-timeout", so.detector_timeout_s,
                      "Seconds a detector may spend on one object before it is cut off (default 60)")
         ->check(CLI::PositiveNumber);
