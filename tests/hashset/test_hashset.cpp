@@ -2,6 +2,7 @@
 // sha256sum) and hashdeep over content generated here; bad input is reported with file and
 // line/record and counted; a failed import never damages an existing set; a scan of a DFTT
 // image against the answer key's MD5s finds exactly the files the key lists.
+#include "support/detector_driver.hpp"
 #include "support/harness.hpp"
 
 #include "hashset/hashset.hpp"
@@ -550,4 +551,80 @@ TEST_CASE("hashset: known-good files are marked and skipped by YARA; csam sets m
     CHECK(finding("os.dll", "yara") == "");
     CHECK(finding("photo.jpg", "yara") == "hstest||0");
     CHECK(finding("notes.txt", "yara") == "hstest||0");
+}
+
+extern "C" const triage_plugin* triage_builtin_hashset_entry(uint32_t host_api_version);
+
+TEST_CASE("hashset detector: PDQ near matches over the 8 variants, quality, marks", "[hashset]") {
+    th::TempDir t;
+    auto files = make_files(t, 3);
+    std::vector<Hashes> h;
+    for (const auto& [n, x] : files) h.push_back(x);
+    // Stored PDQ: h[0].sha256 (quality 90); a csam set, so a match marks the object sensitive.
+    write(t / "set.pdq", h[0].sha256 + ",90,ref.jpg\n");
+    REQUIRE(import(t, t / "set.pdq", "pdqbad", "--csam").rc == 0);
+    write(t / "good.md5", h[1].md5 + "  os.dll\n");
+    REQUIRE(th::run(T() + " hashset import -q --name good --kind known-good " + th::q(t / "good.md5") + " --hashsets " +
+                    th::q(t / "sets")).rc == 0);
+    std::array<uint8_t, 32> d{};
+    REQUIRE(hs::parse_hex(h[0].sha256, d.data(), 32));
+    auto away = [&](int bits) {
+        auto x = d;
+        for (int i = 0; i < bits; ++i) x[i] ^= 0x01;   // bits distinct bytes, one bit each
+        return hs::to_hex(x.data(), 32);
+    };
+    std::string other = std::string(64, '0');
+    const triage_plugin* p = triage_builtin_hashset_entry(TRIAGE_HOST_API_VERSION);
+    REQUIRE(p->detector_count == 1);
+    th::DetectorDriver drv(*p->detectors[0], {{"dir", t / "sets"}});
+
+    SECTION("the 6th of 8 variants is 12 bits away: a match at distance 12, marked sensitive") {
+        std::string pdq8;
+        for (int i = 0; i < 8; ++i) pdq8 += (i ? "," : "") + (i == 5 ? away(12) : other);
+        drv.known_hashes = {{"md5", h[2].md5}, {"pdq8", pdq8}, {"pdq_quality", "80"}};
+        auto e = drv.run("x", {});
+        REQUIRE(e.findings.size() == 1);
+        CHECK(e.findings[0].kind == "hashset");
+        CHECK(e.findings[0].rule == "pdqbad");
+        auto j = nlohmann::json::parse(e.findings[0].detail);
+        CHECK(j["algorithm"] == "pdq");
+        CHECK(j["distance"] == 12);
+        CHECK(j["hash"] == h[0].sha256);
+        CHECK(j["set_kind"] == "known-bad");
+        CHECK(e.marks == std::set<std::string>{"sensitive"});
+    }
+    SECTION("32 bits away is no match; a low-quality query is ignored") {
+        drv.known_hashes = {{"pdq8", away(32)}, {"pdq_quality", "80"}};
+        CHECK(drv.run("x", {}).findings.empty());
+        drv.known_hashes = {{"pdq8", away(0)}, {"pdq_quality", "49"}};
+        CHECK(drv.run("x", {}).findings.empty());
+        drv.known_hashes = {{"pdq8", away(31)}, {"pdq_quality", "50"}};
+        CHECK(drv.run("x", {}).findings.size() == 1);
+    }
+    SECTION("a known-good MD5 marks the object known_good, severity 0") {
+        drv.known_hashes = {{"md5", h[1].md5}, {"sha1", h[1].sha1}};
+        auto e = drv.run("x", {});
+        REQUIRE(e.findings.size() == 1);
+        CHECK(e.findings[0].rule == "good");
+        CHECK(nlohmann::json::parse(e.findings[0].detail)["set_file_name"] == "os.dll");
+        CHECK(e.marks == std::set<std::string>{"known_good"});
+    }
+}
+
+TEST_CASE("hashset detector: no hash-set directory means no findings and a warning", "[hashset]") {
+    th::TempDir t;
+    const triage_plugin* p = triage_builtin_hashset_entry(TRIAGE_HOST_API_VERSION);
+    th::DetectorDriver drv(*p->detectors[0], {{"dir", t / "none"}});
+    drv.known_hashes = {{"md5", std::string(32, 'a')}};
+    auto e = drv.run("x", {});
+    CHECK(e.findings.empty());
+    CHECK(e.marks.empty());
+    // In a scan the warning goes into the audit log.
+    fs::create_directories(t / "tree");
+    std::ofstream(t / "tree/a.txt") << "a\n";
+    REQUIRE(th::run("mke2fs -q -t ext4 -d " + th::q(t / "tree") + " -F " + th::q(t / "d.img") + " 8M").rc == 0);
+    REQUIRE(th::scan({t / "d.img"}, t / "case", "--hashsets " + th::q(t / "none")) == 0);
+    CHECK(th::sql_int(t / "case", "SELECT count(*) FROM audit WHERE action='detector warning' AND detail LIKE "
+                                  "'%no hash sets loaded from%'") == 1);
+    CHECK(th::sql_int(t / "case", "SELECT count(*) FROM v_findings WHERE kind='hashset'") == 0);
 }
