@@ -72,7 +72,8 @@ for n in "${SIZES[@]}"; do
   rm -rf "$d"; mkdir -p "$d"
   echo "== $n: generating $((2 * n)) hashes" >&2
   gen_list "$n" "$d/list.txt"
-  step=$(( (2 * n) / QUERIES )); [ "$step" -ge 1 ] || step=1
+  # An odd step, so the known hashes are both MD5 and SHA-1 (the list alternates them).
+  step=$(( (2 * n) / QUERIES )); [ "$step" -ge 1 ] || step=1; [ $((step % 2)) = 1 ] || step=$((step - 1))
   awk -v s="$step" 'NR % s == 1' "$d/list.txt" | head -n "$QUERIES" > "$d/hits.txt"
   { rand_hex $((QUERIES / 2)) 32; rand_hex $((QUERIES - QUERIES / 2)) 40; } > "$d/misses.txt"
   sync
