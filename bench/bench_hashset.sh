@@ -74,7 +74,7 @@ for n in "${SIZES[@]}"; do
   gen_list "$n" "$d/list.txt"
   # An odd step, so the known hashes are both MD5 and SHA-1 (the list alternates them).
   step=$(( (2 * n) / QUERIES )); [ "$step" -ge 1 ] || step=1; [ $((step % 2)) = 1 ] || step=$((step - 1))
-  awk -v s="$step" 'NR % s == 1' "$d/list.txt" | head -n "$QUERIES" > "$d/hits.txt"
+  awk -v s="$step" -v q="$QUERIES" '(NR - 1) % s == 0 { print; if (++c >= q) exit }' "$d/list.txt" > "$d/hits.txt"
   { rand_hex $((QUERIES / 2)) 32; rand_hex $((QUERIES - QUERIES / 2)) 40; } > "$d/misses.txt"
   sync
   echo "== $n: import" >&2
