@@ -1,4 +1,4 @@
-// Host API v2 end to end, through an external plugin (so through the plugin-process protocol):
+// Host API v2 end to end (marks and properties), through an external plugin (so through the plugin-process protocol):
 // a metadata detector marks objects known-good or sensitive; the marks reach the index; heavy
 // detectors (the built-in YARA and a plugin's) skip known-good files unless the examiner says
 // otherwise; a sensitive file is not exported without --sensitive, and either way the audit
@@ -41,6 +41,10 @@ TEST_CASE("marks: known-good files skip heavy detectors, sensitive files stay in
         CHECK(th::sql1(c, "SELECT known_good || sensitive FROM v_files WHERE path='/goodfile.txt'") == "10");
         CHECK(th::sql1(c, "SELECT known_good || sensitive FROM v_files WHERE path='/secret.bin'") == "01");
         CHECK(th::sql1(c, "SELECT known_good || sensitive FROM v_files WHERE path='/plain.txt'") == "00");
+        // set_property through the plugin protocol: the "mime" property is v_files.type.
+        CHECK(th::sql1(c, "SELECT type FROM v_files WHERE path='/goodfile.txt'") == "application/x-probe-12");
+        CHECK(th::sql1(c, "SELECT detector || ':' || key || '=' || value FROM properties p JOIN v_files v ON "
+                          "v.file_id=p.file_id WHERE v.path='/plain.txt'") == "probe_mark:mime=application/x-probe-9");
         CHECK(yara_hit(c, "/goodfile.txt") == 0);
         CHECK(yara_hit(c, "/plain.txt") == 1);
         CHECK(yara_hit(c, "/secret.bin") == 1);

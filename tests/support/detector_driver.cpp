@@ -47,8 +47,14 @@ int h_marked(triage_host* h, const char* flag) {
     return h->d->marked.count(flag) || (h->d->current && h->d->current->marks.count(flag)) ? 1 : 0;
 }
 
+int h_property(triage_host* h, const char* key, const char* value) {
+    if (!h->d->current || !key || !*key || !value) return TRIAGE_ERROR;
+    h->d->current->properties[key] = value;
+    return TRIAGE_OK;
+}
+
 const triage_host_api kApi{sizeof(triage_host_api), TRIAGE_HOST_API_VERSION, h_log, h_finding, h_hash, h_child, h_option,
-                           h_cancelled, h_get_hash, h_mark, h_marked};
+                           h_cancelled, h_get_hash, h_mark, h_marked, h_property};
 triage_host g_hosts[64];
 int g_next = 0;
 

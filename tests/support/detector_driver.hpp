@@ -20,6 +20,7 @@ struct Emitted {
     };
     std::vector<Finding> findings;
     std::set<std::string> marks;  // what the detector passed to mark_object
+    std::map<std::string, std::string> properties;  // what it passed to set_property
     int begin_rc = 0, end_rc = 0;
     std::vector<int> block_rcs;
 };

@@ -84,7 +84,7 @@ typedef struct triage_finding {
 
 /* Functions the host hands to detectors. Append-only: new members go at the end, and
  * TRIAGE_HOST_API_VERSION grows with them; version 1 is everything up to get_hash, version 2
- * adds mark_object and object_marked.
+ * adds mark_object, object_marked and set_property.
  * Strings returned by get_option and get_hash stay valid until the next call of either. */
 typedef struct triage_host_api {
     uint32_t struct_size;
@@ -115,6 +115,12 @@ typedef struct triage_host_api {
     /* 1 when the current object carries the mark FLAG so far ("known_good", "sensitive", or
      * "skip": known good and the examiner skips known-good files), else 0. */
     int (*object_marked)(triage_host* host, const char* flag);
+    /* Record a property of the current object: KEY (1..64 characters of a-z 0-9 _ . -) = VALUE
+     * (UTF-8 text up to 4096 bytes), kept in the index's properties table; setting a key twice
+     * keeps the last value. Well-known keys: "mime" and "description" (the content's type,
+     * shown as v_files.type), "entropy", "encrypted". Properties of unallocated ranges are not
+     * kept (use findings there). TRIAGE_ERROR for a bad key or value. */
+    int (*set_property)(triage_host* host, const char* key, const char* value);
 } triage_host_api;
 
 /* An option a detector takes. type is "string", "int", "bool" or "size". */

@@ -35,6 +35,7 @@ enum MsgType : uint32_t {
     kResult = 13,
     kChild = 14,
     kMark = 15,
+    kProperty = 16,
 };
 
 // ---- framing: [u32 type][u32 length][payload] ---------------------------------------
@@ -393,6 +394,12 @@ private:
                     if (in.ok) out.hashes.push_back({det_.desc->name, alg, hex});
                     break;
                 }
+                case kProperty: {
+                    std::string key = in.str(), value = in.str();
+                    if (in.ok && valid_property(key.c_str(), value.c_str()))
+                        add_property(out, det_.desc->name, key, value);
+                    break;
+                }
                 case kMark: {
                     std::string flag = in.str();
                     if (in.ok) apply_mark(out, flag.c_str());
@@ -511,6 +518,14 @@ int child_mark_object(triage_host*, const char* flag) {
     return TRIAGE_OK;
 }
 int child_object_marked(triage_host*, const char* flag) { return query_mark(g_child.marks, flag); }
+int child_set_property(triage_host*, const char* key, const char* value) {
+    if (!valid_property(key, value)) return TRIAGE_ERROR;
+    Out o;
+    o.str(key);
+    o.str(value);
+    child_send(kProperty, o);
+    return TRIAGE_OK;
+}
 void set_child_marks(uint32_t bits) {
     g_child.marks.known_good = bits & kMarkKnownGood;
     g_child.marks.sensitive = bits & kMarkSensitive;
@@ -531,7 +546,8 @@ int child_is_cancelled(triage_host*) { return 0; }  // the parent kills the proc
 
 const triage_host_api kChildApi{sizeof(triage_host_api), TRIAGE_HOST_API_VERSION, child_log,        child_emit_finding,
                                 child_emit_hash,         child_emit_child,        child_get_option, child_is_cancelled,
-                                child_get_hash,          child_mark_object,       child_object_marked};
+                                child_get_hash,          child_mark_object,       child_object_marked,
+                                child_set_property};
 
 void child_result(int rc, const char* msg) {
     Out o;

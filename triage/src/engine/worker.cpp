@@ -110,6 +110,7 @@ void Worker::fail(Slot& s) {
     // What this detector emitted for the object is no longer trustworthy.
     std::erase_if(current_.findings, [&](const FindingRec& f) { return f.detector == name; });
     std::erase_if(current_.hashes, [&](const HashRec& h) { return h.detector == name; });
+    std::erase_if(current_.properties, [&](const PropertyRec& p) { return p.detector == name; });
     std::erase_if(current_.children, [&](const ChildRec& c) { return c.detector == name; });
 }
 

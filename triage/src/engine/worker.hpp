@@ -29,6 +29,10 @@ struct HashRec {
     std::string detector, algorithm, value;  // value: lower-case hex
 };
 
+struct PropertyRec {
+    std::string detector, key, value;
+};
+
 // Bytes a detector derived from the object (extracted, carved), to be scanned in turn.
 struct ChildRec {
     std::string detector, relative_path;
@@ -39,6 +43,7 @@ struct ChildRec {
 // What the detectors said about one object.
 struct ObjectResult {
     std::vector<HashRec> hashes;
+    std::vector<PropertyRec> properties;
     std::vector<FindingRec> findings;
     std::vector<ErrorRec> errors;
     std::vector<ChildRec> children;
@@ -62,6 +67,27 @@ inline bool apply_mark(ObjectResult& r, const char* flag) {
     else if (f == "sensitive") r.sensitive = true;
     else return false;
     return true;
+}
+// set_property's rules: a short lower-case key, a bounded value.
+inline bool valid_property(const char* key, const char* value) {
+    if (!key || !value) return false;
+    size_t n = 0;
+    for (const char* p = key; *p; ++p, ++n) {
+        const char c = *p;
+        if (n >= 64 || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return false;
+    }
+    size_t m = 0;
+    while (value[m] && m <= 4096) ++m;
+    return n > 0 && m <= 4096;
+}
+inline void add_property(ObjectResult& r, const std::string& detector, const std::string& key, const std::string& value) {
+    for (auto& p : r.properties)
+        if (p.detector == detector && p.key == key) {
+            p.value = value;
+            return;
+        }
+    r.properties.push_back({detector, key, value});
 }
 inline int query_mark(const ObjectResult& r, const char* flag) {
     if (!flag) return 0;
