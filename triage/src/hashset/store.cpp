@@ -743,7 +743,8 @@ Catalog::Catalog(const std::string& dir) : dir_(dir) {
     std::vector<fs::path> folders;
     for (const auto& e : fs::directory_iterator(dir, ec)) {
         const std::string n = e.path().filename().string();
-        if (n.empty() || n[0] == '.' || !e.is_directory()) continue;   // staging and removal folders
+        std::error_code dir_ec;
+        if (n.empty() || n[0] == '.' || !e.is_directory(dir_ec)) continue;   // staging and removal folders
         folders.push_back(e.path());
     }
     std::sort(folders.begin(), folders.end());
