@@ -12,4 +12,5 @@ $SUDO apt-get install -y --no-install-recommends \
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2 \
   sleuthkit ewf-tools yara sqlite3 hashdeep \
   e2fsprogs dosfstools mtools ntfs-3g unzip gzip xxd python3 python3-libqcow libqcow-utils \
-  qemu-utils xz-utils
+  qemu-utils xz-utils \
+  libkainjow-mustache-dev chromium qpdf

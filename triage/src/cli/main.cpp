@@ -337,6 +337,9 @@ int main(int argc, char** argv) {
 
     SecretArgs secret_args;
     add_secret_options(scan, secret_args);
+    scan->add_flag("!--no-snapshot-reuse", so.reuse_snapshots,
+                   "Read every shadow-copy file again, even those whose MFT record and data are unchanged from the "
+                   "current volume (by default they take its hashes)");
     scan->add_flag("--skip-known-good,!--no-skip-known-good", so.skip_known_good,
                    "Heavy detectors (YARA ...) skip files found in a known-good hash set (default: on)");
 

@@ -142,6 +142,7 @@ struct Progress {
     std::atomic<uint64_t> image_bytes{0};
     std::atomic<uint64_t> content_bytes{0};
     std::atomic<uint64_t> files{0};
+    std::atomic<uint64_t> reused_bytes{0};  // shadow-copy content not read again (same as the current volume)
     uint64_t image_size = 0;
     std::string label;
 };
@@ -199,6 +200,7 @@ public:
 
     bool filesystem_begin(const layout::FsInfo& f) override {
         existing_keys_.clear();
+        base_flushed_ = false;
         index::Stmt s = idx_.db().prepare(
             "SELECT fs_id, status FROM filesystems WHERE evidence_id=? AND offset=? AND fs_type=? AND pool_block=? AND "
             "volume=?");
@@ -261,6 +263,15 @@ public:
             writer_.post([row = std::move(row)](index::Db& db) { insert_file(db, row, nullptr); });
             return;
         }
+        if (e.same_as_base && f.vol && f.vol->snapshot_of()) {
+            ObjectResult res;
+            if (reuse_from_base(f, e, res)) {
+                row.content = "shared";
+                progress_.reused_bytes.fetch_add(e.size ? static_cast<uint64_t>(*e.size) : 0, std::memory_order_relaxed);
+                writer_.post([row = std::move(row), res = std::move(res)](index::Db& db) { insert_file(db, row, &res); });
+                return;
+            }
+        }
         auto job = std::make_shared<Job>();
         job->row = std::move(row);
         struct CloseOnExit {
@@ -286,6 +297,33 @@ public:
         // A read cut short by cancellation says nothing about the evidence: the row is not
         // written, so the resumed scan reads this file again.
         job->cancelled = !ok && g_cancel.load();
+    }
+
+    // The hashes, properties and marks of the same file in the volume a snapshot is of, if that
+    // file was read completely; false when there is none (the snapshot file is then read).
+    bool reuse_from_base(const layout::FsInfo& f, const layout::FileEntry& e, ObjectResult& res) {
+        if (!base_flushed_) {  // the base volume was walked just before: make its rows visible
+            writer_.flush();
+            base_flushed_ = true;
+        }
+        index::Stmt s = idx_.db().prepare(
+            "SELECT f.file_id, f.known_good, f.sensitive FROM files f JOIN filesystems fs ON fs.fs_id = f.fs_id "
+            "WHERE fs.evidence_id=? AND fs.volume=? AND fs.offset=? AND fs.fs_type=? AND f.path=? AND f.meta_addr=? "
+            "AND f.attr_type=? AND f.attr_id=? AND f.content='read' AND f.size IS ?");
+        s.bind(1, evidence_id_).bind(2, *f.vol->snapshot_of()).bind(3, f.vol->snapshot_offset() + f.offset);
+        s.bind(4, f.fs_type).bind(5, e.path).bind(6, e.meta_addr).bind(7, static_cast<int64_t>(e.attr_type));
+        s.bind(8, static_cast<int64_t>(e.attr_id)).bind(9, e.size);
+        if (!s.step()) return false;
+        const int64_t base_id = s.col_int(0);
+        res.known_good = s.col_int(1) != 0;
+        res.sensitive = s.col_int(2) != 0;
+        index::Stmt h = idx_.db().prepare("SELECT algorithm, value FROM hashes WHERE file_id=?");
+        h.bind(1, base_id);
+        while (h.step()) res.hashes.push_back({"", h.col_text(0), h.col_text(1)});
+        index::Stmt p = idx_.db().prepare("SELECT detector, key, value FROM properties WHERE file_id=?");
+        p.bind(1, base_id);
+        while (p.step()) res.properties.push_back({p.col_text(0), p.col_text(1), p.col_text(2)});
+        return !res.hashes.empty();
     }
 
     void filesystem_end(const layout::FsInfo&, bool walk_ok) override {
@@ -565,6 +603,7 @@ private:
     uint64_t whole_cap_ = 64 << 20;
     std::unordered_set<std::string> existing_keys_;
     bool wants_unalloc_ = false;
+    bool base_flushed_ = false;
     int errors_ = 0;
     std::string fatal_;
 };
@@ -764,6 +803,7 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                 layout::WalkOptions wo;
                 wo.block_size = opt.block_size;
                 wo.cancel = &g_cancel;
+                wo.reuse_snapshots = opt.reuse_snapshots;
                 static const volumes::Secrets kNoSecrets;
                 wo.secrets = n < opt.secrets.size() ? &opt.secrets[n] : &kNoSecrets;
                 if (!wo.secrets->empty())  // which kinds were given, never the secrets themselves
@@ -834,12 +874,17 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                                        {"volumes", summary.volumes},
                                        {"filesystems", summary.filesystems},
                                        {"files", nfiles},
+                                       {"content_bytes_read", progress.content_bytes.load()},
+                                       {"snapshot_bytes_reused", progress.reused_bytes.load()},
                                        {"errors", nerr}});
         if (!hashes.complete) exit_code = kExitEvidenceUnreadable;
         if (!opt.quiet) {
             std::cerr << "triage: " << path << " [" << img->format() << ", " << util::human_bytes(img->size())
                       << "]: " << summary.volumes << " volume entries, " << summary.filesystems << " file systems, "
                       << nfiles << " files indexed, " << nerr << " errors; verification: " << verification << "\n";
+            if (progress.reused_bytes.load() > 0)
+                std::cerr << "triage: shadow copies: " << util::human_bytes(progress.reused_bytes.load())
+                          << " of unchanged files not read again (hashes taken from the current volume)\n";
             if (summary.filesystems == 0)
                 std::cerr << "triage: warning: no file system could be read in '" << path
                           << "'; the whole image is recorded as unallocated space\n";

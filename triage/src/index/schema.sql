@@ -108,8 +108,10 @@ CREATE TABLE IF NOT EXISTS files (
     atime          INTEGER,
     ctime          INTEGER,
     crtime         INTEGER,
+    -- shared: a shadow-copy file whose bytes are those of the file at the same path in the
+    -- volume the snapshot is of (hashes, properties and marks copied from it, not read again)
     content        TEXT NOT NULL DEFAULT 'none'
-                   CHECK (content IN ('read', 'partial', 'unreadable', 'none')),
+                   CHECK (content IN ('read', 'partial', 'unreadable', 'none', 'shared')),
     origin         TEXT NOT NULL DEFAULT 'fs' CHECK (origin IN ('fs', 'extracted', 'carved')),
     known_good     INTEGER NOT NULL DEFAULT 0,-- in a known-good hash set (NSRL ...): heavy detectors may skip it
     sensitive      INTEGER NOT NULL DEFAULT 0,-- matched as abuse material: content never leaves the index

@@ -1,4 +1,5 @@
 #include "layout/layout.hpp"
+#include <tsk/fs/tsk_ntfs.h>  // NTFS_INFO: where MFT records lie (shadow-copy reuse)
 
 #include <cstring>
 #include <sstream>
@@ -94,6 +95,43 @@ bool read_content(TSK_FS_FILE* file, bool typed, uint32_t type, uint16_t id, siz
     return true;
 }
 
+// Snapshot files whose bytes all lie where the snapshot reads the same as the current volume:
+// the MFT record(s) of the file (so the same runs, size and resident data) and every data run.
+bool snapshot_unchanged(const FsWalkContext& ctx, const TSK_FS_FILE* file, const TSK_FS_ATTR* data) {
+    auto* vol = const_cast<volumes::Volume*>(ctx.info->vol);
+    if (!vol || !vol->snapshot_of() || !TSK_FS_TYPE_ISNTFS(ctx.fs->ftype) || !file->meta || !data) return false;
+    const uint64_t base = ctx.info->offset, bs = ctx.fs->block_size;
+    const auto* ntfs = reinterpret_cast<const NTFS_INFO*>(ctx.fs);
+    // A file described by several MFT records ($ATTRIBUTE_LIST) is read normally.
+    for (int i = 0, n = tsk_fs_file_attr_getsize(const_cast<TSK_FS_FILE*>(file)); i < n; ++i) {
+        const TSK_FS_ATTR* a = tsk_fs_file_attr_get_idx(const_cast<TSK_FS_FILE*>(file), i);
+        if (a && a->type == TSK_FS_ATTR_TYPE_NTFS_ATTRLIST) return false;
+    }
+    // Where the MFT record lies: through the runs of $MFT's own data.
+    if (!ntfs->mft_data || ntfs->mft_rsize_b == 0) return false;
+    const uint64_t rec = static_cast<uint64_t>(file->meta->addr) * ntfs->mft_rsize_b;
+    bool found = false;
+    for (const TSK_FS_ATTR_RUN* r = ntfs->mft_data->nrd.run; r; r = r->next) {
+        const uint64_t start = static_cast<uint64_t>(r->offset) * bs, len = static_cast<uint64_t>(r->len) * bs;
+        if (rec >= start && rec + ntfs->mft_rsize_b <= start + len) {
+            // The 16 KiB snapshot block holding the record often changed elsewhere (other records):
+            // then compare the record itself, byte for byte, with the current volume's.
+            const uint64_t at = base + static_cast<uint64_t>(r->addr) * bs + (rec - start);
+            if (!vol->unchanged(at, ntfs->mft_rsize_b) && !vol->same_bytes(at, ntfs->mft_rsize_b)) return false;
+            found = true;
+            break;
+        }
+    }
+    if (!found) return false;
+    if (data->flags & TSK_FS_ATTR_RES) return true;  // the bytes live in the record itself
+    if (data->flags & (TSK_FS_ATTR_COMP | TSK_FS_ATTR_ENC)) return false;
+    for (const TSK_FS_ATTR_RUN* r = data->nrd.run; r; r = r->next) {
+        if (r->flags & (TSK_FS_ATTR_RUN_FLAG_SPARSE | TSK_FS_ATTR_RUN_FLAG_FILLER)) continue;
+        if (!vol->unchanged(base + static_cast<uint64_t>(r->addr) * bs, static_cast<uint64_t>(r->len) * bs)) return false;
+    }
+    return true;
+}
+
 TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE* file, const char* a_path, void* ptr) {
     auto* ctx = static_cast<FsWalkContext*>(ptr);
     if (ctx->opt->cancel && ctx->opt->cancel->load(std::memory_order_relaxed)) return TSK_WALK_STOP;
@@ -142,6 +180,7 @@ TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE* file, const char* a_path, void* ptr) {
                 e.attr_type = attr->type;
                 e.attr_id = attr->id;
                 if (data) e.size = attr->size;
+                if (data && ctx->opt->reuse_snapshots) e.same_as_base = snapshot_unchanged(*ctx, file, attr);
             }
             // Data streams have content; so do the named indexes of a regular file ($Secure:$SDH),
             // which fls lists as files and icat reads. A directory's own index does not.
@@ -287,7 +326,7 @@ std::vector<TSK_FS_TYPE_ENUM> ambiguous_types(const std::string& message) {
 // Opens and walks whatever file systems sit at offset: one TSK detects; each of several when
 // TSK finds more than one; the volumes of a pool (APFS). False when there are none.
 void walk_image(TSK_IMG_INFO* img, const std::string& volume, const std::string& prefix, LayoutSink& sink,
-                const WalkOptions& opt, WalkSummary& sum, int depth);
+                const WalkOptions& opt, WalkSummary& sum, int depth, const volumes::Volume* vol = nullptr);
 
 constexpr int kMaxVolumeDepth = 4;  // containers inside containers (LUKS in LVM in a partition ...)
 
@@ -308,7 +347,7 @@ void walk_container(const volumes::Container& c, const std::string& parent_volum
                        "not walked: more than " + std::to_string(kMaxVolumeDepth) + " levels of nested volumes");
             continue;
         }
-        walk_image(vi, v->label(), prefix, sink, opt, sum, depth + 1);
+        walk_image(vi, v->label(), prefix, sink, opt, sum, depth + 1, v.get());
     }
 }
 
@@ -336,9 +375,10 @@ bool try_container(TSK_IMG_INFO* img, const std::string& volume, uint64_t offset
 
 bool walk_fs(TSK_IMG_INFO* img, const std::string& volume, uint64_t offset, std::optional<int64_t> slot,
              const std::string& prefix, LayoutSink& sink, const WalkOptions& opt, WalkSummary& sum,
-             std::string& open_error, int depth) {
+             std::string& open_error, int depth, const volumes::Volume* vol) {
     FsInfo info;
     info.volume = volume;
+    info.vol = vol;
     info.offset = offset;
     info.slot = slot;
     tsk_error_reset();
@@ -425,7 +465,7 @@ namespace {
 
 // The walk of one disk: the evidence itself, or a volume inside a container (volume = its label).
 void walk_image(TSK_IMG_INFO* img, const std::string& volume, const std::string& prefix_in, LayoutSink& sink,
-                const WalkOptions& opt, WalkSummary& sum, int depth) {
+                const WalkOptions& opt, WalkSummary& sum, int depth, const volumes::Volume* vol) {
     const std::string prefix = volume.empty() ? prefix_in : prefix_in + ": volume " + volume;
     tsk_error_reset();
     TSK_VS_INFO* vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
@@ -457,7 +497,7 @@ void walk_image(TSK_IMG_INFO* img, const std::string& volume, const std::string&
             } else if (v.kind == "partition") {
                 std::string err;
                 if (!try_container(img, volume, v.start, v.length, prefix_in, sink, opt, sum, depth, false) &&
-                    !walk_fs(img, volume, v.start, v.slot, prefix_in, sink, opt, sum, err, depth) &&
+                    !walk_fs(img, volume, v.start, v.slot, prefix_in, sink, opt, sum, err, depth, vol) &&
                     !try_container(img, volume, v.start, v.length, prefix_in, sink, opt, sum, depth, true)) {
                     sink.error(prefix + ": partition " + std::to_string(v.slot) + " at offset " + std::to_string(v.start) +
                                    " (" + v.description + ")",
@@ -472,7 +512,7 @@ void walk_image(TSK_IMG_INFO* img, const std::string& volume, const std::string&
         std::string err;
         const uint64_t size = static_cast<uint64_t>(img->size);
         if (!try_container(img, volume, 0, size, prefix_in, sink, opt, sum, depth, false) &&
-            !walk_fs(img, volume, 0, std::nullopt, prefix_in, sink, opt, sum, err, depth) &&
+            !walk_fs(img, volume, 0, std::nullopt, prefix_in, sink, opt, sum, err, depth, vol) &&
             !try_container(img, volume, 0, size, prefix_in, sink, opt, sum, depth, true)) {
             sink.error(prefix + ": offset 0", "no volume system (" + vs_err + ") and no file system (" + err + ")");
             sink.unallocated(std::nullopt, "no_filesystem", 0, static_cast<uint64_t>(img->size), volume);

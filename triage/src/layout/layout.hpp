@@ -35,6 +35,7 @@ struct FsInfo {
     uint64_t block_count = 0;
     std::optional<int64_t> slot;  // partition slot it lives in, none for a bare file system
     int64_t pool_block = -1;      // APFS volume superblock block inside its container, else -1
+    const volumes::Volume* vol = nullptr;  // the container volume object (null for the evidence)
 };
 
 // One row of the listing: a name, or an NTFS stream of it.
@@ -53,6 +54,9 @@ struct FileEntry {
     bool is_virtual = false;
     std::optional<int64_t> size, mode, uid, gid, mtime, atime, ctime, crtime;
     bool has_content = false;  // a data stream the engine should read
+    // In a shadow copy: the file's MFT record and data blocks read the same as in the volume the
+    // snapshot is of, so its content is that volume's file at the same path (hashes can be reused).
+    bool same_as_base = false;
 };
 
 // Streams a file entry's content in blocks; returns false (with a message) when TSK could
@@ -81,6 +85,7 @@ struct WalkOptions {
     size_t block_size = 1 << 20;             // bytes handed to detectors at once
     const std::atomic<bool>* cancel = nullptr;
     const volumes::Secrets* secrets = nullptr;  // for encrypted volumes of this evidence item
+    bool reuse_snapshots = true;  // mark shadow-copy files unchanged from the current volume (same_as_base)
 };
 
 struct WalkSummary {

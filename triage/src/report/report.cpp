@@ -1,5 +1,7 @@
 #include "report/report.hpp"
 
+#include "report/html_report.hpp"
+
 #include <filesystem>
 #include <stdexcept>
 
@@ -8,6 +10,8 @@ namespace triage::report {
 const std::vector<Format>& formats() {
     // One line per format; each writer lives in its own file of this folder.
     static const std::vector<Format> kFormats = {
+        {"html", "the evidence report: a self-contained folder (index.html, assets/, files.csv)", write_html},
+        {"pdf", "the evidence report printed to PDF by headless Chromium", write_pdf},
     };
     return kFormats;
 }

@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -678,12 +679,34 @@ struct VssHandle {
 
 class VssStore final : public Volume {
 public:
-    VssStore(std::shared_ptr<VssHandle> h, libvshadow_store_t* s, std::string label, uint64_t size)
-        : h_(std::move(h)), s_(s) {
+    // changed: sorted volume offsets of the 16 KiB blocks where this snapshot differs from the
+    // current volume (the blocks of this store and of every later one).
+    VssStore(std::shared_ptr<VssHandle> h, libvshadow_store_t* s, std::string label, uint64_t size, std::string base,
+             const Range& base_range, std::vector<uint64_t> changed)
+        : h_(std::move(h)), s_(s), base_(std::move(base)), range_(base_range), changed_(std::move(changed)) {
         label_ = std::move(label);
         size_ = size;
         format_ = "vss";
     }
+    std::optional<std::string> snapshot_of() const override { return base_; }
+    uint64_t snapshot_offset() const override { return range_.offset; }
+    bool same_bytes(uint64_t offset, size_t length) override {
+        if (length == 0 || length > (1u << 20) || offset + length > range_.length) return false;
+        std::string a(length, '\0'), b(length, '\0');
+        if (read(offset, a.data(), length) != static_cast<int64_t>(length)) return false;
+        if (tsk_img_read(range_.img, static_cast<TSK_OFF_T>(range_.offset + offset), b.data(), length) !=
+            static_cast<ssize_t>(length))
+            return false;
+        return a == b;
+    }
+    bool unchanged(uint64_t offset, uint64_t length) const override {
+        if (length == 0) return true;
+        // The first changed block that could overlap starts after offset - block size.
+        const uint64_t from = offset >= kVssBlock ? offset - kVssBlock + 1 : 0;
+        auto it = std::lower_bound(changed_.begin(), changed_.end(), from);
+        return it == changed_.end() || *it >= offset + length;
+    }
+    static constexpr uint64_t kVssBlock = 0x4000;
     ~VssStore() override {
         close_tsk();
         libvshadow_store_free(&s_, nullptr);
@@ -697,7 +720,26 @@ public:
 private:
     std::shared_ptr<VssHandle> h_;
     libvshadow_store_t* s_;
+    std::string base_;
+    Range range_;  // the volume the snapshot is of, in its parent
+    std::vector<uint64_t> changed_;
 };
+
+// The volume offsets of the blocks a store holds (where its snapshot differs from what follows).
+std::vector<uint64_t> store_blocks(libvshadow_store_t* st) {
+    std::vector<uint64_t> out;
+    int n = 0;
+    if (libvshadow_store_get_number_of_blocks(st, &n, nullptr) != 1) return out;
+    for (int i = 0; i < n; ++i) {
+        libvshadow_block_t* b = nullptr;
+        if (libvshadow_store_get_block_by_index(st, i, &b, nullptr) != 1) continue;
+        off64_t orig = 0;
+        if (libvshadow_block_get_original_offset(b, &orig, nullptr) == 1 && orig >= 0)
+            out.push_back(static_cast<uint64_t>(orig));
+        libvshadow_block_free(&b, nullptr);
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -747,6 +789,28 @@ std::optional<Container> probe_vss(const Range& r, const std::string& prefix) {
     int n = 0;
     libvshadow_volume_get_number_of_stores(h->v, &n, nullptr);
     if (n == 0) return std::nullopt;  // the signature is there but no snapshot is
+    // Snapshot i reads its own store's blocks, then each later store's, then the current volume:
+    // it differs from the current volume in the union of the block lists of stores i..n.
+    std::vector<std::vector<uint64_t>> changed(static_cast<size_t>(n));
+    {
+        std::vector<uint64_t> acc;
+        for (int i = n - 1; i >= 0; --i) {
+            libvshadow_store_t* st = nullptr;
+            bool known = libvshadow_volume_get_store(h->v, i, &st, nullptr) == 1;
+            if (known) {
+                auto b = store_blocks(st);
+                acc.insert(acc.end(), b.begin(), b.end());
+                libvshadow_store_free(&st, nullptr);
+            } else {
+                acc.clear();  // unknown: nothing of this or an earlier snapshot counts as unchanged
+                acc.push_back(0);
+                acc.push_back(UINT64_MAX - VssStore::kVssBlock);
+            }
+            std::sort(acc.begin(), acc.end());
+            acc.erase(std::unique(acc.begin(), acc.end()), acc.end());
+            changed[static_cast<size_t>(i)] = acc;
+        }
+    }
     c.detail["stores"] = nlohmann::json::array();
     for (int i = 0; i < n; ++i) {
         libvshadow_store_t* st = nullptr;
@@ -765,8 +829,10 @@ std::optional<Container> probe_vss(const Range& r, const std::string& prefix) {
         size64_t size = 0;
         libvshadow_store_get_volume_size(st, &size, nullptr);
         j["volume_size"] = size;
+        j["blocks_differing_from_current"] = changed[static_cast<size_t>(i)].size();
         c.detail["stores"].push_back(j);
-        c.volumes.push_back(std::make_shared<VssStore>(h, st, join_label(prefix, "vss:" + std::to_string(i + 1)), size));
+        c.volumes.push_back(std::make_shared<VssStore>(h, st, join_label(prefix, "vss:" + std::to_string(i + 1)), size,
+                                                       prefix, r, std::move(changed[static_cast<size_t>(i)])));
     }
     c.status = "opened";
     return c;

@@ -39,6 +39,16 @@ struct Range {
 class Volume : public evidence::Image {
 public:
     const std::string& label() const { return label_; }
+    // A snapshot (shadow copy) of another volume: that volume's label ("" the evidence itself).
+    virtual std::optional<std::string> snapshot_of() const { return std::nullopt; }
+    // For snapshots: where the snapshot's volume starts in the volume it is of.
+    virtual uint64_t snapshot_offset() const { return 0; }
+    // For snapshots: true when the bytes [offset, offset+length) read the same as the volume the
+    // snapshot is of (no store block differs there).
+    virtual bool unchanged(uint64_t /*offset*/, uint64_t /*length*/) const { return false; }
+    // For snapshots: true when the bytes [offset, offset+length) are equal in the snapshot and in
+    // the volume it is of, compared byte by byte (for small ranges such as one MFT record).
+    virtual bool same_bytes(uint64_t /*offset*/, size_t /*length*/) { return false; }
     // Volumes live inside one scan: a second independent handle is not offered.
     std::unique_ptr<evidence::Image> reopen() const override;
 
