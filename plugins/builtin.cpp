@@ -6,6 +6,7 @@ extern "C" const triage_plugin* triage_builtin_hash_entry(uint32_t host_api_vers
 extern "C" const triage_plugin* triage_builtin_yara_entry(uint32_t host_api_version);
 extern "C" const triage_plugin* triage_builtin_identifiers_entry(uint32_t host_api_version);
 extern "C" const triage_plugin* triage_builtin_keywords_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_hashset_entry(uint32_t host_api_version);
 
 namespace triage::plugins {
 
@@ -15,6 +16,7 @@ std::span<const BuiltinEntry> builtin_entries() {
         {"yara", &triage_builtin_yara_entry},
         {"identifiers", &triage_builtin_identifiers_entry},
         {"keywords", &triage_builtin_keywords_entry},
+        {"hashset", &triage_builtin_hashset_entry},
     };
     return entries;
 }

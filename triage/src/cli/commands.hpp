@@ -19,5 +19,6 @@ using Commands = std::vector<Command>;
 void add_report_commands(CLI::App& app, Commands& out);
 void add_bundle_commands(CLI::App& app, Commands& out);   // bundle, verify, keygen
 void add_identifiers_commands(CLI::App& app, Commands& out);
+void add_hashset_commands(CLI::App& app, Commands& out);
 
 }  // namespace triage::cli

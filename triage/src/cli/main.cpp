@@ -325,6 +325,10 @@ int main(int argc, char** argv) {
     scan->add_option("--keywords", keywords_file,
                      "Keywords file for the keywords detector: one term a line, 're:' before a regex (docs/identifiers.md)")
         ->check(CLI::ExistingFile);
+    std::string hashsets_dir;
+    scan->add_option("--hashsets", hashsets_dir,
+                     "Hash-set directory for the hashset detector (default: $TRIAGE_HASHSETS, else "
+                     "$XDG_DATA_HOME/triage/hashsets, else ~/.local/share/triage/hashsets)");
     scan->add_option("--detector-timeout", so.detector_timeout_s,
                      "Seconds a detector may spend on one object before it is cut off (default 60)")
         ->check(CLI::PositiveNumber);
@@ -397,6 +401,7 @@ int main(int argc, char** argv) {
     cli::add_report_commands(app, commands);
     cli::add_bundle_commands(app, commands);
     cli::add_identifiers_commands(app, commands);
+    cli::add_hashset_commands(app, commands);
 
     try {
         app.parse(argc, argv);
@@ -426,6 +431,7 @@ int main(int argc, char** argv) {
                 }
                 if (rules_skip_broken) set.set_option("yara.skip_broken=true");
                 if (!keywords_file.empty()) set.set_option("keywords.file=" + keywords_file);
+                if (!hashsets_dir.empty()) set.set_option("hashset.dir=" + hashsets_dir);
             } catch (const std::invalid_argument& e) {
                 std::cerr << "triage scan: " << e.what() << "\n";
                 return engine::kExitUsage;
