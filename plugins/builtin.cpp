@@ -4,6 +4,8 @@
 
 extern "C" const triage_plugin* triage_builtin_hash_entry(uint32_t host_api_version);
 extern "C" const triage_plugin* triage_builtin_yara_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_pdq_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_fuzzy_entry(uint32_t host_api_version);
 
 namespace triage::plugins {
 
@@ -11,6 +13,8 @@ std::span<const BuiltinEntry> builtin_entries() {
     static const BuiltinEntry entries[] = {
         {"hash", &triage_builtin_hash_entry},
         {"yara", &triage_builtin_yara_entry},
+        {"pdq", &triage_builtin_pdq_entry},
+        {"fuzzy", &triage_builtin_fuzzy_entry},
     };
     return entries;
 }
