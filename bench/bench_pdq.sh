@@ -32,7 +32,7 @@ for c in $(seq 1 "$COPIES"); do
   done < <(find "$src" -type f \( -name '*.jpg' -o -name '*.png' \) -print0)
 done
 bytes=$(du -sb "$work/tree" | cut -f1)
-mke2fs -q -t ext4 -d "$work/tree" -F "$work/img" $(( bytes / 1024 / 1024 * 2 + 64 ))M
+mke2fs -q -t ext4 -d "$work/tree" -F "$work/img" $(( bytes / 1024 / 1024 * 2 + 64 ))M >/dev/null 2>&1
 cat "$work/img" > /dev/null
 run() {   # label, detectors
   local t0 t1

@@ -25,6 +25,7 @@ const triage_option_desc kOptions[] = {
     {"ssdeep", "bool", "true", "compute ssdeep (context-triggered piecewise hash)"},
     {"tlsh", "bool", "true", "compute TLSH (locality-sensitive hash; objects of 256 bytes or more)"},
     {"images", "bool", "false", "also hash JPEG, PNG, GIF, WebP and BMP files (PDQ covers them)"},
+    {"max_mb", "int", "256", "objects larger than this many MiB are not hashed (0: no limit)"},
 };
 
 bool truthy(const std::string& v) { return v == "true" || v == "1" || v == "yes" || v == "on"; }
@@ -39,12 +40,19 @@ public:
         want_ssdeep_ = truthy(option("ssdeep", "true"));
         want_tlsh_ = truthy(option("tlsh", "true"));
         want_images_ = truthy(option("images", "false"));
+        const long long mb = std::stoll(option("max_mb", "256"));
+        if (mb < 0) throw std::invalid_argument("fuzzy.max_mb must not be negative");
+        max_bytes_ = static_cast<uint64_t>(mb) << 20;
     }
 
-    void begin(const triage_object_info&) override {
-        skip_ = false;
+    void begin(const triage_object_info& object) override {
+        // Both libraries are several times slower than SHA-256 (TLSH 3.4 most), and a digest of
+        // a multi-gigabyte file says little: the largest files are left out.
+        skip_ = max_bytes_ != 0 && object.size > max_bytes_;
         seen_ = 0;
         ssdeep_.reset();
+        tlsh_.reset();
+        if (skip_) return;
         if (want_ssdeep_) {
             ssdeep_.reset(fuzzy_new());
             if (!ssdeep_) throw std::runtime_error("fuzzy_new failed (out of memory)");
@@ -87,6 +95,7 @@ private:
     bool want_ssdeep_ = true, want_tlsh_ = true, want_images_ = false;
     bool skip_ = false;
     uint64_t seen_ = 0;
+    uint64_t max_bytes_ = 256ull << 20;
     std::unique_ptr<fuzzy_state, FuzzyFree> ssdeep_;
     std::unique_ptr<Tlsh> tlsh_;
 };

@@ -82,4 +82,9 @@ TEST_CASE("fuzzy detector: ssdeep and TLSH equal the ssdeep and tlsh tools", "[s
     CHECK(drv.run(png, {}).hashes.empty());
     th::DetectorDriver with_images(*p->detectors[0], {{"images", "true"}});
     CHECK(with_images.run(png, {}).hashes.count("ssdeep") == 1);
+
+    // Objects above max_mb are left out; at or below it they are hashed.
+    th::DetectorDriver capped(*p->detectors[0], {{"max_mb", "1"}});
+    CHECK(capped.run(random_bytes, {}).hashes.empty());
+    CHECK(capped.run(random_bytes.substr(0, 1 << 20), {}).hashes.count("tlsh") == 1);
 }
