@@ -17,7 +17,8 @@ namespace triage::similarity {
 
 namespace {
 
-constexpr size_t kMaxWarnings = 8;   // keep the first few; a broken file can produce thousands
+constexpr size_t kMaxWarnings = 8;            // keep the first few; a broken file can produce thousands
+constexpr long kMaxJpegMemory = 768L << 20;   // libjpeg's own buffers, beside our pixels
 
 void check_dimensions(uint64_t w, uint64_t h, const DecodeLimits& lim, const char* what) {
     if (w == 0 || h == 0) throw DecodeError(std::string(what) + ": zero width or height");
@@ -66,6 +67,9 @@ extern "C" void jpeg_message(j_common_ptr c, int level) {
 bool jpeg_header(JpegCtx* ctx, const uint8_t* data, size_t size) {
     if (setjmp(ctx->jump)) return false;
     jpeg_create_decompress(&ctx->cinfo);
+    // A progressive JPEG keeps every coefficient in memory; with no backing store libjpeg-turbo
+    // refuses (an error, not a crash) rather than go past this.
+    ctx->cinfo.mem->max_memory_to_use = kMaxJpegMemory;
     jpeg_mem_src(&ctx->cinfo, data, static_cast<unsigned long>(size));
     jpeg_read_header(&ctx->cinfo, TRUE);
     auto& ci = ctx->cinfo;
