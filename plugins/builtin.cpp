@@ -7,6 +7,8 @@ extern "C" const triage_plugin* triage_builtin_yara_entry(uint32_t host_api_vers
 extern "C" const triage_plugin* triage_builtin_identifiers_entry(uint32_t host_api_version);
 extern "C" const triage_plugin* triage_builtin_keywords_entry(uint32_t host_api_version);
 extern "C" const triage_plugin* triage_builtin_hashset_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_pdq_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_fuzzy_entry(uint32_t host_api_version);
 
 namespace triage::plugins {
 
@@ -17,6 +19,8 @@ std::span<const BuiltinEntry> builtin_entries() {
         {"identifiers", &triage_builtin_identifiers_entry},
         {"keywords", &triage_builtin_keywords_entry},
         {"hashset", &triage_builtin_hashset_entry},
+        {"pdq", &triage_builtin_pdq_entry},
+        {"fuzzy", &triage_builtin_fuzzy_entry},
     };
     return entries;
 }

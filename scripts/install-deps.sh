@@ -14,4 +14,5 @@ $SUDO apt-get install -y --no-install-recommends \
   e2fsprogs dosfstools mtools ntfs-3g unzip gzip xxd python3 python3-libqcow libqcow-utils \
   qemu-utils xz-utils \
   libkainjow-mustache-dev chromium qpdf \
-  libarchive-dev libxml2-utils python3-jsonschema python3-rdflib
+  libarchive-dev libxml2-utils python3-jsonschema python3-rdflib \
+  libjpeg62-turbo-dev libpng-dev libgif-dev libwebp-dev libfuzzy-dev libtlsh-dev ssdeep tlsh-tools python3-pil

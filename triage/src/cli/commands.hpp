@@ -20,5 +20,6 @@ void add_report_commands(CLI::App& app, Commands& out);
 void add_bundle_commands(CLI::App& app, Commands& out);   // bundle, verify, keygen
 void add_identifiers_commands(CLI::App& app, Commands& out);
 void add_hashset_commands(CLI::App& app, Commands& out);
+void add_similar_commands(CLI::App& app, Commands& out);
 
 }  // namespace triage::cli

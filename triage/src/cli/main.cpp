@@ -402,6 +402,7 @@ int main(int argc, char** argv) {
     cli::add_bundle_commands(app, commands);
     cli::add_identifiers_commands(app, commands);
     cli::add_hashset_commands(app, commands);
+    cli::add_similar_commands(app, commands);
 
     try {
         app.parse(argc, argv);
