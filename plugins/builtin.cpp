@@ -4,6 +4,7 @@
 
 extern "C" const triage_plugin* triage_builtin_hash_entry(uint32_t host_api_version);
 extern "C" const triage_plugin* triage_builtin_yara_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_carve_entry(uint32_t host_api_version);
 
 namespace triage::plugins {
 
@@ -11,6 +12,7 @@ std::span<const BuiltinEntry> builtin_entries() {
     static const BuiltinEntry entries[] = {
         {"hash", &triage_builtin_hash_entry},
         {"yara", &triage_builtin_yara_entry},
+        {"carve", &triage_builtin_carve_entry},
     };
     return entries;
 }

@@ -10,4 +10,5 @@ $SUDO apt-get install -y --no-install-recommends \
   libtsk-dev libewf-dev libqcow-dev libyara-dev libssl-dev libsqlite3-dev \
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2 \
   sleuthkit ewf-tools yara sqlite3 hashdeep \
-  e2fsprogs dosfstools mtools ntfs-3g unzip gzip xxd python3 python3-libqcow libqcow-utils
+  e2fsprogs dosfstools mtools ntfs-3g unzip gzip xxd python3 python3-libqcow libqcow-utils \
+  zlib1g-dev python3-pil

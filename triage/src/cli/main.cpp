@@ -199,6 +199,7 @@ int main(int argc, char** argv) {
     // Subcommands defined in their own files (cli/cmd_*.cpp) add themselves here.
     cli::Commands commands;
     cli::add_report_commands(app, commands);
+    cli::add_carve_commands(app, commands);
 
     try {
         app.parse(argc, argv);

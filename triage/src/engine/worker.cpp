@@ -61,6 +61,7 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
             active[i] = slots_[i].instance->block(b->data.data(), b->data.size(), b->offset, current_);
             if (!active[i]) fail(slots_[i]);
         }
+        if (obj.after_block) obj.after_block(current_);
         if (whole_fits) {
             if (whole.size() + b->data.size() > whole_cap)
                 whole_fits = false;
@@ -70,6 +71,7 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
     }
     for (size_t i = 0; i < slots_.size(); ++i)
         if (active[i] && !slots_[i].instance->end(current_)) fail(slots_[i]);
+    if (obj.after_block) obj.after_block(current_);
     if (unalloc) return std::move(current_);
 
     if (whole_fits) {
