@@ -12,7 +12,7 @@ std::span<const BuiltinEntry> builtin_entries() {
     static const BuiltinEntry entries[] = {
         {"hash", &triage_builtin_hash_entry},
         {"yara", &triage_builtin_yara_entry},
-        {"carve", &triage_builtin_carve_entry},
+        {"carve", &triage_builtin_carve_entry, false},  // reads all unallocated space: opt-in
     };
     return entries;
 }

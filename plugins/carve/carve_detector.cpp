@@ -92,7 +92,7 @@ private:
 
 const triage_option_desc kOptions[] = {
     {"formats", "string", "", "comma-separated formats to carve (default: all): jpeg,png,gif,bmp,pdf,zip,sqlite,mp4,riff,elf,pe"},
-    {"max-item-mib", "size", "256", "largest item carved, in MiB; longer items are cut there and flagged"},
+    {"max-item-mib", "int", "256", "largest item carved, in MiB; longer items are cut there and flagged"},
 };
 
 const triage_detector kCarve = triage::sdk::describe<CarveDetector, CarveConfig>(

@@ -38,8 +38,10 @@ Check validate_elf(Bytes d) {
     end = std::max({end, phnum ? ph_end : 0, shnum ? sh_end : 0});
     const uint64_t tables = std::max(ph_end, sh_end);
     if (tables > n) return ran_out(n, tables, "elf");
+    bool interp = false;  // a PT_INTERP segment: an executable, even when position-independent
     for (uint64_t i = 0; i < phnum; ++i) {
         const size_t e = static_cast<size_t>(phoff + i * phentsize);
+        interp = interp || u32(e) == 3;
         const uint64_t off = is64 ? u64(e + 8) : u32(e + 4), filesz = is64 ? u64(e + 32) : u32(e + 16);
         if (off + filesz > (1ull << 32)) return invalid();
         end = std::max(end, off + filesz);
@@ -53,7 +55,7 @@ Check validate_elf(Bytes d) {
         end = std::max(end, off + size);
     }
     if (end > n) return ran_out(n, end, "elf");
-    return complete(end, type == 3 ? "so" : "elf");
+    return complete(end, type == 3 && !interp ? "so" : "elf");
 }
 
 Check validate_pe(Bytes d) {

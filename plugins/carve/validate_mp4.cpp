@@ -42,6 +42,7 @@ Check validate_mp4(Bytes d) {
     uint64_t p = fsize;
     bool moov = false;
     while (true) {
+        if (p == n && moov) return complete(p, ext);  // ends exactly where the bytes end
         if (p + 8 > n) return moov ? ran_out(n, 0, ext) : need_more();
         const std::string_view type(reinterpret_cast<const char*>(b + p + 4), 4);
         if (!top_level(type) || type == "ftyp") return moov ? complete(p, ext) : (p > fsize ? truncated(p, ext) : invalid());
