@@ -53,7 +53,7 @@ Check validate_jpeg(Bytes d) {
             // precision, height, width, components; each component 3 bytes
             if (len < 8) return invalid();
             const unsigned nc = seg[5];
-            if ((seg[0] != 8 && seg[0] != 12 && seg[0] != 16 && seg[0] != 2) || be16(seg + 3) == 0 || nc < 1 ||
+            if ((seg[0] != 8 && seg[0] != 12 && seg[0] != 16) || be16(seg + 3) == 0 || nc < 1 ||
                 nc > 4 || len != 8 + 3 * nc)
                 return scanned ? truncated(p, "jpg") : invalid();
             sof = true;

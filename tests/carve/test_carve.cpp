@@ -336,9 +336,34 @@ TEST_CASE("scan --carve: files deleted from FAT come back from unallocated clust
                          "AND f.detector='yara' AND f.rule='exif_camera'") == 1);
     // The kept file's clusters are allocated: never carved.
     CHECK(th::sql_int(c, "SELECT count(*) FROM v_carved WHERE sha256='" + th::img::file_hash(dir + "/sample.gif") + "'") == 0);
-    // A second run adds nothing.
+    // The same evidence again: recognised, nothing added.
     REQUIRE(th::scan({img}, c, "--carve") == 0);
     CHECK(th::sql_int(c, "SELECT count(*) FROM v_carved") == static_cast<int64_t>(gone.size()));
+}
+
+TEST_CASE("scan --carve: an image with no file system is carved whole; items belong to fs_type 'none'", "[carve]") {
+    const std::string dir = sample_dir();
+    th::TempDir t;
+    std::string image = filler(70000 + 13, 30);
+    std::map<uint64_t, std::string> planted;
+    for (const auto& s : samples()) {
+        planted[image.size()] = s.file;
+        image += read_all(dir + "/" + s.file) + filler(5000 + image.size() % 511, static_cast<uint32_t>(image.size()));
+    }
+    th::img::write_file(t / "dump.raw", image);
+    REQUIRE(th::scan({t / "dump.raw"}, t / "case", "--enable hash,carve") == 0);
+    const std::string c = t / "case";
+    CHECK(th::sql1(c, "SELECT group_concat(kind) FROM unalloc_ranges") == "no_filesystem");
+    CHECK(th::sql_int(c, "SELECT count(*) FROM v_carved") == static_cast<int64_t>(planted.size()));
+    for (const auto& [off, file] : planted) {
+        INFO(file << " at " << off);
+        CHECK(th::sql1(c, "SELECT sha256 FROM v_carved WHERE image_offset=" + std::to_string(off)) ==
+              th::img::file_hash(dir + "/" + file));
+        CHECK(th::sql1(c, "SELECT fs_type || allocated || origin FROM v_files WHERE file_id=(SELECT file_id FROM v_carved "
+                          "WHERE image_offset=" + std::to_string(off) + ")") == "none0carved");
+    }
+    // ZIP members are not extracted by this version's detectors; the carved ZIPs are one row each.
+    CHECK(th::sql_int(c, "SELECT count(*) FROM files WHERE origin='extracted'") == 0);
 }
 
 TEST_CASE("DFTT 8-jpeg-search and 6-undel-fat: carving the whole image against the answer keys", "[carve]") {

@@ -32,13 +32,17 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
     info.image_offset = obj.image_offset;
     const bool unalloc = obj.kind == TRIAGE_OBJECT_UNALLOC;
     const uint32_t streaming = unalloc ? TRIAGE_WANT_UNALLOC : TRIAGE_WANT_BLOCKS;
+    // An unallocated range can be a whole disk: its detectors (carvers) get the per-object
+    // budget for every GiB of it.
+    const auto budget = unalloc ? budget_ * static_cast<int64_t>(std::max<uint64_t>(1, (obj.size + (1ull << 30) - 1) >> 30))
+                                : budget_;
 
     auto start = [&](Slot& s, const std::vector<HashRec>* hashes) {
         if (!s.instance->usable()) {
             current_.errors.push_back({s.det->desc->name, "detector unavailable: " + s.instance->error()});
             return false;
         }
-        if (s.instance->begin(info, budget_, hashes, current_)) return true;
+        if (s.instance->begin(info, budget, hashes, current_)) return true;
         fail(s);
         return false;
     };
