@@ -42,7 +42,7 @@ def main(argv):
     # paths of regular files with a hash, per partition, and how often each occurs
     count = {}
     for off, path in con.execute(
-        "SELECT partition_offset, path FROM v_files WHERE type = 'r' AND md5 IS NOT NULL"
+        "SELECT partition_offset, path FROM v_files WHERE meta_type = 'r' AND md5 IS NOT NULL"
     ):
         count[(off, path)] = count.get((off, path), 0) + 1
     unique = {k for k, n in count.items() if n == 1}

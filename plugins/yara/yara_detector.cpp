@@ -264,6 +264,10 @@ public:
 
     void end() override {
         if (!scanner_) return;
+        if (marked("skip")) {  // a known-good file and the examiner skips those
+            hits_.clear();
+            return;
+        }
         if (!buf_.empty() || (!paged_ && page_start_ == 0)) scan(buf_.size());
         for (auto& [rule, h] : hits_) {
             nlohmann::json detail = {{"namespace", h.ns}, {"tags", h.tags}, {"meta", h.meta}, {"strings", h.strings}};
@@ -359,7 +363,7 @@ private:
 
 const triage_detector kYara = triage::sdk::describe<YaraScan, Shared>(
     "yara", "1.0.0", "triage project", "YARA rules (the shipped set in rules/ and --rules) on every object",
-    TRIAGE_WANT_BLOCKS, kOptions, sizeof kOptions / sizeof kOptions[0]);
+    TRIAGE_WANT_BLOCKS | TRIAGE_WANT_HEAVY, kOptions, sizeof kOptions / sizeof kOptions[0]);
 const triage_detector* const kDetectors[] = {&kYara};
 const triage_plugin kPlugin{sizeof(triage_plugin), 1, kDetectors, 1};
 

@@ -165,7 +165,7 @@ TEST_CASE("export writes the evidence bytes and stays inside its folder", "[engi
     { std::ofstream(h / ("tree/" + evil)) << "hostile"; }
     REQUIRE(th::run("mke2fs -q -t ext4 -d " + th::q(h / "tree") + " -F " + th::q(h / "evil.img") + " 4M").rc == 0);
     REQUIRE(th::scan({h / "evil.img"}, h / "case") == 0);
-    std::string id = th::sql1(h / "case", "SELECT file_id FROM v_files WHERE type='r'");
+    std::string id = th::sql1(h / "case", "SELECT file_id FROM v_files WHERE meta_type='r'");
     REQUIRE(!id.empty());
     auto r = th::run(th::q(th::triage_bin()) + " export " + th::q(h / "case") + " " + id + " --to " + th::q(h / "out"));
     REQUIRE(r.rc == 0);

@@ -134,9 +134,9 @@ TEST_CASE("generated ext4 (mke2fs -d, debugfs rm): fls/icat and the source files
         INFO(d);
         CHECK(th::sql_int(tmp / "case", "SELECT count(*) FROM v_files WHERE allocated = 0 AND path = '" + d + "'") == 1);
     }
-    CHECK(th::sql_int(tmp / "case", "SELECT count(*) FROM v_files WHERE allocated = 0 AND type = 'r'") == 2);
+    CHECK(th::sql_int(tmp / "case", "SELECT count(*) FROM v_files WHERE allocated = 0 AND meta_type = 'r'") == 2);
     // The symlink is a row of its own type; the empty file has the empty hash.
-    CHECK(th::sql1(tmp / "case", "SELECT type FROM v_files WHERE path = '/link_to_big'") == "l");
+    CHECK(th::sql1(tmp / "case", "SELECT meta_type FROM v_files WHERE path = '/link_to_big'") == "l");
     CHECK(th::sql1(tmp / "case", "SELECT sha256 FROM v_files WHERE path = '/empty.txt'") ==
           "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     // The sparse file really is sparse in the image when the source was (mke2fs -d keeps holes):
@@ -178,7 +178,7 @@ TEST_CASE("generated FAT32 (mkfs.vfat, mmd/mcopy, mdel): fls/icat and the source
     CHECK(th::sql1(tmp / "case", "SELECT fs_type FROM filesystems") == "fat32");
     CHECK(th::img::check_against_tsk(img, tmp / "case") >= 8);
     check_against_source(t, tmp / "case");
-    CHECK(th::sql_int(tmp / "case", "SELECT count(*) FROM v_files WHERE allocated = 0 AND type = 'r'") == 2);
+    CHECK(th::sql_int(tmp / "case", "SELECT count(*) FROM v_files WHERE allocated = 0 AND meta_type = 'r'") == 2);
 }
 
 TEST_CASE("generated NTFS (mkntfs, ntfscp incl. an alternate data stream): fls/icat and the sources agree", "[generated]") {

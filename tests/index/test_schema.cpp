@@ -19,8 +19,8 @@ TEST_CASE("views have exactly the documented columns", "[index]") {
     auto& db = idx.db();
     CHECK(columns(db, "v_evidence") ==
           "evidence_id,path,format,size,stored_md5,stored_sha1,computed_md5,computed_sha1,computed_sha256,verification");
-    CHECK(columns(db, "v_files") == "file_id,evidence_id,partition_offset,fs_type,path,name,meta_addr,allocated,type,size,"
-                                    "md5,sha1,sha256,mtime,atime,ctime,crtime,origin");
+    CHECK(columns(db, "v_files") == "file_id,evidence_id,partition_offset,fs_type,path,name,meta_addr,allocated,meta_type,type,size,"
+                                    "md5,sha1,sha256,mtime,atime,ctime,crtime,known_good,sensitive,origin");
     CHECK(columns(db, "v_errors") == "evidence_id,location,message");
     CHECK(columns(db, "v_findings") == "finding_id,file_id,evidence_id,detector,detector_version,kind,rule,category,"
                                        "severity,offset,length,detail");
@@ -42,6 +42,16 @@ TEST_CASE("an index from a newer triage is refused, not changed", "[index]") {
     CHECK(r.rc != 0);
     CHECK(r.err.find("newer triage") != std::string::npos);
     CHECK(th::sql1(t / "case", "SELECT value FROM meta WHERE key='schema_version'") == "99");
+}
+
+TEST_CASE("an index of an older schema is refused with a clear message, not written into", "[index]") {
+    th::TempDir t;
+    {
+        triage::index::CaseIndex idx(t / "case", true);
+        idx.db().exec("UPDATE meta SET value='1' WHERE key='schema_version'");
+    }
+    CHECK_THROWS_WITH(triage::index::CaseIndex(t / "case", true), Catch::Contains("older triage"));
+    CHECK(th::sql1(t / "case", "SELECT value FROM meta WHERE key='schema_version'") == "1");
 }
 
 TEST_CASE("audit chain: appended rows link to the previous hash", "[index]") {

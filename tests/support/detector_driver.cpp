@@ -35,8 +35,26 @@ const char* h_get_hash(triage_host* h, const char* alg) {
     return it == h->d->known_hashes.end() ? nullptr : it->second.c_str();
 }
 
+int h_mark(triage_host* h, const char* flag) {
+    if (!h->d->current || !flag) return TRIAGE_ERROR;
+    const std::string f(flag);
+    if (f != "known_good" && f != "sensitive") return TRIAGE_ERROR;
+    h->d->current->marks.insert(f);
+    return TRIAGE_OK;
+}
+int h_marked(triage_host* h, const char* flag) {
+    if (!flag) return 0;
+    return h->d->marked.count(flag) || (h->d->current && h->d->current->marks.count(flag)) ? 1 : 0;
+}
+
+int h_property(triage_host* h, const char* key, const char* value) {
+    if (!h->d->current || !key || !*key || !value) return TRIAGE_ERROR;
+    h->d->current->properties[key] = value;
+    return TRIAGE_OK;
+}
+
 const triage_host_api kApi{sizeof(triage_host_api), TRIAGE_HOST_API_VERSION, h_log, h_finding, h_hash, h_child, h_option,
-                           h_cancelled, h_get_hash};
+                           h_cancelled, h_get_hash, h_mark, h_marked, h_property};
 triage_host g_hosts[64];
 int g_next = 0;
 

@@ -6,6 +6,7 @@
 #include <triage/detector_abi.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct Emitted {
         int64_t offset, length;
     };
     std::vector<Finding> findings;
+    std::set<std::string> marks;  // what the detector passed to mark_object
+    std::map<std::string, std::string> properties;  // what it passed to set_property
     int begin_rc = 0, end_rc = 0;
     std::vector<int> block_rcs;
 };
@@ -37,6 +40,7 @@ public:
     const triage_detector& det;
     std::map<std::string, std::string> options;
     std::map<std::string, std::string> known_hashes;  // what get_hash answers
+    std::set<std::string> marked;                      // what object_marked answers 1 for
     Emitted* current = nullptr;
     void* instance = nullptr;
     void* shared = nullptr;

@@ -127,7 +127,7 @@ std::optional<std::string> icat_hash(const std::string& image, uint64_t offset_b
 std::vector<Row> rows(const std::string& case_dir, int64_t evidence_id) {
     triage::index::Db db(case_dir + "/index.db", false, true);
     std::string sql =
-        "SELECT v.file_id, v.evidence_id, v.partition_offset, v.fs_type, v.path, v.type, v.meta_addr, v.allocated, "
+        "SELECT v.file_id, v.evidence_id, v.partition_offset, v.fs_type, v.path, v.meta_type, v.meta_addr, v.allocated, "
         "v.md5, v.sha1, v.sha256, v.size, f.attr_type, f.attr_id, f.stream, f.content, f.fs_id, fs.pool_block "
         "FROM v_files v JOIN files f ON f.file_id = v.file_id JOIN filesystems fs ON fs.fs_id = f.fs_id";
     if (evidence_id) sql += " WHERE v.evidence_id = " + std::to_string(evidence_id);

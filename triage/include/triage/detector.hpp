@@ -43,6 +43,19 @@ protected:
         const char* v = api_->get_hash(host_, algorithm);
         return v ? std::string(v) : std::string();
     }
+    // Host API v2: mark the current object ("known_good", "sensitive"); false on an older host.
+    bool mark(const char* flag) const {
+        return api_->api_version >= 2 && api_->mark_object && api_->mark_object(host_, flag) == TRIAGE_OK;
+    }
+    // Host API v2: does the current object carry FLAG ("known_good", "sensitive", "skip")?
+    bool marked(const char* flag) const {
+        return api_->api_version >= 2 && api_->object_marked && api_->object_marked(host_, flag) != 0;
+    }
+    // Host API v2: a property of the current object (e.g. "mime"); false on an older host or a bad key.
+    bool set_property(const char* key, const std::string& value) const {
+        return api_->api_version >= 2 && api_->set_property &&
+               api_->set_property(host_, key, value.c_str()) == TRIAGE_OK;
+    }
     // Bytes derived from the current object that re-enter the scan as a child object.
     bool emit_child(const std::string& relative_path, const uint8_t* data, size_t length, int64_t parent_offset) const {
         return api_->emit_child(host_, relative_path.c_str(), data, length, parent_offset) == TRIAGE_OK;

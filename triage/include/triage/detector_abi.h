@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define TRIAGE_HOST_API_VERSION 1u
+#define TRIAGE_HOST_API_VERSION 2u
 #define TRIAGE_PLUGIN_ENTRY_SYMBOL "triage_plugin_entry"
 
 /* Return codes of detector callbacks and host functions. */
@@ -37,6 +37,11 @@ extern "C" {
 #define TRIAGE_WANT_WHOLE 0x8u      /* the whole object in ONE object_block call, for objects up to
                                        the host's whole-object cap (--whole-object-cap); larger
                                        objects are not given to the detector */
+#define TRIAGE_WANT_HEAVY 0x10u     /* (host API >= 2) a costly content detector (YARA, keyword
+                                       search): its object_end runs after the metadata detectors,
+                                       and when the object was marked "known_good" and the
+                                       examiner skips known-good files (the default),
+                                       object_marked(host, "skip") answers 1 there: do no work */
 
 /* Kinds of object handed to detectors. */
 #define TRIAGE_OBJECT_FILE 0        /* a file's default data stream */
@@ -78,7 +83,8 @@ typedef struct triage_finding {
 } triage_finding;
 
 /* Functions the host hands to detectors. Append-only: new members go at the end, and
- * TRIAGE_HOST_API_VERSION grows with them; version 1 is everything up to get_hash.
+ * TRIAGE_HOST_API_VERSION grows with them; version 1 is everything up to get_hash, version 2
+ * adds mark_object, object_marked and set_property.
  * Strings returned by get_option and get_hash stay valid until the next call of either. */
 typedef struct triage_host_api {
     uint32_t struct_size;
@@ -101,6 +107,20 @@ typedef struct triage_host_api {
      * when not known. Known to TRIAGE_WANT_METADATA detectors; content detectors run before
      * the hashes are final and get NULL. */
     const char* (*get_hash)(triage_host* host, const char* algorithm);
+    /* --- host API version 2 --- */
+    /* Mark the current object: "known_good" (in a known-good hash set) or "sensitive" (matched
+     * as abuse material: its content and thumbnails never leave the index). Marks are kept in
+     * the index (files.known_good, files.sensitive). Unknown flags give TRIAGE_ERROR. */
+    int (*mark_object)(triage_host* host, const char* flag);
+    /* 1 when the current object carries the mark FLAG so far ("known_good", "sensitive", or
+     * "skip": known good and the examiner skips known-good files), else 0. */
+    int (*object_marked)(triage_host* host, const char* flag);
+    /* Record a property of the current object: KEY (1..64 characters of a-z 0-9 _ . -) = VALUE
+     * (UTF-8 text up to 4096 bytes), kept in the index's properties table; setting a key twice
+     * keeps the last value. Well-known keys: "mime" and "description" (the content's type,
+     * shown as v_files.type), "entropy", "encrypted". Properties of unallocated ranges are not
+     * kept (use findings there). TRIAGE_ERROR for a bad key or value. */
+    int (*set_property)(triage_host* host, const char* key, const char* value);
 } triage_host_api;
 
 /* An option a detector takes. type is "string", "int", "bool" or "size". */

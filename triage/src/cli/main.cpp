@@ -67,7 +67,8 @@ int cmd_ls(const std::string& case_dir, bool deleted, const std::string& glob, c
            int64_t evidence, bool header) {
     index::CaseIndex idx(case_dir, false, true);
     std::string sql =
-        "SELECT file_id, evidence_id, partition_offset, allocated, type, size, md5, sha256, mtime, path FROM v_files "
+        "SELECT file_id, evidence_id, partition_offset, allocated, meta_type, type, size, md5, sha256, mtime, path "
+        "FROM v_files "
         "WHERE 1";
     if (deleted) sql += " AND allocated = 0";
     if (!glob.empty()) sql += " AND path GLOB ?1";
@@ -78,14 +79,15 @@ int cmd_ls(const std::string& case_dir, bool deleted, const std::string& glob, c
     if (!glob.empty()) s.bind(1, glob);
     if (!hash.empty()) s.bind(2, hash);
     if (evidence > 0) s.bind(3, evidence);
-    if (header) std::cout << "file_id\tevidence\tpartition_offset\tallocated\ttype\tsize\tmd5\tsha256\tmtime\tpath\n";
+    if (header)
+        std::cout << "file_id\tevidence\tpartition_offset\tallocated\tmeta_type\ttype\tsize\tmd5\tsha256\tmtime\tpath\n";
     while (s.step()) {
-        for (int i = 0; i < 10; ++i) {
+        for (int i = 0; i < 11; ++i) {
             std::string v = s.col_null(i) ? "-" : s.col_text(i);
-            if (i == 9)
+            if (i == 10)
                 for (auto& c : v)
                     if (static_cast<unsigned char>(c) < 0x20) c = '?';  // keep one line per file
-            std::cout << v << (i == 9 ? "\n" : "\t");
+            std::cout << v << (i == 10 ? "\n" : "\t");
         }
     }
     return 0;
@@ -161,6 +163,9 @@ int main(int argc, char** argv) {
                      "Largest object (MiB) handed whole to detectors that want whole objects (default 64)")
         ->check(CLI::Range(1, 1 << 16));
 
+    scan->add_flag("--skip-known-good,!--no-skip-known-good", so.skip_known_good,
+                   "Heavy detectors (YARA ...) skip files found in a known-good hash set (default: on)");
+
     std::string vi_path;
     bool vi_quiet = false;
     auto* vi = app.add_subcommand("verify-image", "Hash an image and check it against the hashes an E01 stores");
@@ -188,6 +193,9 @@ int main(int argc, char** argv) {
     ex->add_option("case", ex_case, "Case folder")->required();
     ex->add_option("file_id", ex_id, "file_id from v_files / triage ls")->required();
     ex->add_option("--to", ex_to, "Output folder")->required();
+    bool ex_sensitive = false;
+    ex->add_flag("--sensitive", ex_sensitive,
+                 "Allow exporting a file marked sensitive (matched as abuse material); recorded in the audit log");
 
     std::string au_case;
     bool au_check = false;
@@ -247,8 +255,16 @@ int main(int argc, char** argv) {
         if (*au) return cmd_audit(au_case, au_check);
         if (*ex) {
             index::CaseIndex idx(ex_case, false);
+            const bool sensitive = exporter::is_sensitive(idx, ex_id);
+            if (sensitive && !ex_sensitive) {
+                std::cerr << "triage export: file " << ex_id
+                          << " is marked sensitive (matched as abuse material); it is not exported without --sensitive\n";
+                idx.audit("sensitive export refused", {{"file_id", ex_id}, {"to", ex_to}});
+                return 3;
+            }
             auto r = exporter::export_file(idx, ex_id, ex_to);
-            idx.audit("file exported", {{"file_id", ex_id}, {"to", r.written_path}, {"sha256", r.sha256}, {"bytes", r.bytes}});
+            idx.audit(sensitive ? "sensitive file exported" : "file exported",
+                      {{"file_id", ex_id}, {"to", r.written_path}, {"sha256", r.sha256}, {"bytes", r.bytes}});
             std::cout << r.written_path << "\t" << r.bytes << " bytes\tsha256 " << r.sha256 << "\n";
             if (r.index_has_hash && !r.hash_matches_index) {
                 std::cerr << "triage: warning: exported content's SHA-256 differs from the indexed one\n";

@@ -19,6 +19,7 @@ struct InstanceLimits {
     std::chrono::milliseconds object_budget{60000};  // per object, all phases together
     uint64_t memory_bytes = 2ull << 30;              // address-space limit of a plugin process
     uint64_t whole_cap_bytes = 64ull << 20;          // TRIAGE_WANT_WHOLE objects up to this size
+    bool skip_known_good = true;                     // heavy detectors skip objects marked known_good
 };
 
 class DetectorInstance {

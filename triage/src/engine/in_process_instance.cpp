@@ -91,9 +91,22 @@ int host_is_cancelled(triage_host* h) {
     return g_cancel.load(std::memory_order_relaxed) || Clock::now() > h->deadline ? 1 : 0;
 }
 
+int host_mark_object(triage_host* h, const char* flag) {
+    return h->result && apply_mark(*h->result, flag) ? TRIAGE_OK : TRIAGE_ERROR;
+}
+
+int host_object_marked(triage_host* h, const char* flag) { return h->result ? query_mark(*h->result, flag) : 0; }
+
+int host_set_property(triage_host* h, const char* key, const char* value) {
+    if (!h->result || !valid_property(key, value)) return TRIAGE_ERROR;
+    add_property(*h->result, h->det->desc->name, key, value);
+    return TRIAGE_OK;
+}
+
 const triage_host_api kHostApi{sizeof(triage_host_api), TRIAGE_HOST_API_VERSION, host_log, host_emit_finding,
                                host_emit_hash,          host_emit_child,         host_get_option, host_is_cancelled,
-                               host_get_hash};
+                               host_get_hash,           host_mark_object,        host_object_marked,
+                               host_set_property};
 
 // A built-in (or trusted) detector called directly through the C ABI.
 class InProcessInstance final : public DetectorInstance {

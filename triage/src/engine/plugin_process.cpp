@@ -34,6 +34,8 @@ enum MsgType : uint32_t {
     kLog = 12,
     kResult = 13,
     kChild = 14,
+    kMark = 15,
+    kProperty = 16,
 };
 
 // ---- framing: [u32 type][u32 length][payload] ---------------------------------------
@@ -203,6 +205,7 @@ public:
                 o.str(h.algorithm.c_str());
                 o.str(h.value.c_str());
             }
+        o.u32(mark_bits(out));  // what object_marked answers in the child
         return exchange(kBegin, o.b, nullptr, 0, out, "object_begin");
     }
     bool block(const uint8_t* data, size_t len, uint64_t offset, ObjectResult& out) override {
@@ -210,7 +213,11 @@ public:
         o.u64(offset);
         return exchange(kBlock, o.b, data, len, out, "object_block");
     }
-    bool end(ObjectResult& out) override { return exchange(kEnd, {}, nullptr, 0, out, "object_end"); }
+    bool end(ObjectResult& out) override {
+        Out o;
+        o.u32(mark_bits(out));  // marks set by the metadata detectors since object_begin
+        return exchange(kEnd, o.b, nullptr, 0, out, "object_end");
+    }
 
 private:
     bool spawn() {
@@ -387,6 +394,17 @@ private:
                     if (in.ok) out.hashes.push_back({det_.desc->name, alg, hex});
                     break;
                 }
+                case kProperty: {
+                    std::string key = in.str(), value = in.str();
+                    if (in.ok && valid_property(key.c_str(), value.c_str()))
+                        add_property(out, det_.desc->name, key, value);
+                    break;
+                }
+                case kMark: {
+                    std::string flag = in.str();
+                    if (in.ok) apply_mark(out, flag.c_str());
+                    break;
+                }
                 case kChild: {
                     std::string rel = in.str();
                     int64_t poff = in.num<int64_t>();
@@ -443,6 +461,7 @@ struct ChildState {
     const triage_detector* det = nullptr;
     std::string option_buf;
     std::map<std::string, std::string> hashes;  // of the current object (metadata phase)
+    ObjectResult marks;                          // the current object's marks, as the parent knows them
 };
 ChildState g_child;
 
@@ -491,6 +510,27 @@ const char* child_get_hash(triage_host*, const char* alg) {
     auto it = g_child.hashes.find(alg);
     return it == g_child.hashes.end() ? nullptr : it->second.c_str();
 }
+int child_mark_object(triage_host*, const char* flag) {
+    if (!apply_mark(g_child.marks, flag)) return TRIAGE_ERROR;
+    Out o;
+    o.str(flag);
+    child_send(kMark, o);
+    return TRIAGE_OK;
+}
+int child_object_marked(triage_host*, const char* flag) { return query_mark(g_child.marks, flag); }
+int child_set_property(triage_host*, const char* key, const char* value) {
+    if (!valid_property(key, value)) return TRIAGE_ERROR;
+    Out o;
+    o.str(key);
+    o.str(value);
+    child_send(kProperty, o);
+    return TRIAGE_OK;
+}
+void set_child_marks(uint32_t bits) {
+    g_child.marks.known_good = bits & kMarkKnownGood;
+    g_child.marks.sensitive = bits & kMarkSensitive;
+    g_child.marks.skip_heavy = bits & kMarkSkip;
+}
 const char* child_get_option(triage_host*, const char* key) {
     if (!key) return nullptr;
     auto it = g_child.options.find(key);
@@ -506,7 +546,8 @@ int child_is_cancelled(triage_host*) { return 0; }  // the parent kills the proc
 
 const triage_host_api kChildApi{sizeof(triage_host_api), TRIAGE_HOST_API_VERSION, child_log,        child_emit_finding,
                                 child_emit_hash,         child_emit_child,        child_get_option, child_is_cancelled,
-                                child_get_hash};
+                                child_get_hash,          child_mark_object,       child_object_marked,
+                                child_set_property};
 
 void child_result(int rc, const char* msg) {
     Out o;
@@ -584,6 +625,7 @@ int plugin_host_main(int argc, char** argv) {
                 std::string a = in.str();
                 g_child.hashes[a] = in.str();
             }
+            set_child_marks(in.num<uint32_t>());
             info.path = path.c_str();
             info.name = fname.c_str();
             rc = in.ok ? d->object_begin(inst, &info) : TRIAGE_ERROR;
@@ -592,7 +634,8 @@ int plugin_host_main(int argc, char** argv) {
             rc = in.ok ? d->object_block(inst, reinterpret_cast<const uint8_t*>(p.data()) + 8, p.size() - 8, off)
                        : TRIAGE_ERROR;
         } else if (type == kEnd) {
-            rc = d->object_end(inst);
+            set_child_marks(in.num<uint32_t>());
+            rc = in.ok ? d->object_end(inst) : TRIAGE_ERROR;
         }
         child_result(rc, rc == TRIAGE_OK ? "" : last_error());
     }

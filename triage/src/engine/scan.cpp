@@ -104,7 +104,15 @@ void insert_file(index::Db& db, const FileRow& r, const ObjectResult* res) {
     if (db.changes() == 0 || !res) return;  // already indexed (resumed scan or a name listed twice)
     auto& hs = db.cached("INSERT OR REPLACE INTO hashes(file_id, algorithm, value) VALUES (?,?,?)");
     for (const auto& h : res->hashes) hs.bind(1, r.file_id).bind(2, h.algorithm).bind(3, h.value).run();
+    auto& ps = db.cached("INSERT OR REPLACE INTO properties(file_id, detector, key, value) VALUES (?,?,?,?)");
+    for (const auto& p : res->properties) ps.bind(1, r.file_id).bind(2, p.detector).bind(3, p.key).bind(4, p.value).run();
     insert_findings(db, r.file_id, r.evidence_id, 0, res->findings);
+    if (res->known_good || res->sensitive)
+        db.cached("UPDATE files SET known_good = ?, sensitive = ? WHERE file_id = ?")
+            .bind(1, res->known_good ? 1 : 0)
+            .bind(2, res->sensitive ? 1 : 0)
+            .bind(3, r.file_id)
+            .run();
 }
 
 // Findings on an unallocated range: no file, offsets made image offsets.
@@ -676,12 +684,14 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                                {"case_number", opt.case_number},
                                {"images", opt.images},
                                {"detectors", det_list},
+                               {"skip_known_good", opt.skip_known_good},
                                {"tool", "triage " TRIAGE_VERSION}});
     const unsigned jobs = opt.jobs ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
     InstanceLimits limits;
     limits.object_budget = std::chrono::milliseconds(static_cast<int64_t>(opt.detector_timeout_s * 1000));
     limits.memory_bytes = opt.plugin_memory_mb << 20;
     limits.whole_cap_bytes = opt.whole_object_cap_mb << 20;
+    limits.skip_known_good = opt.skip_known_good;
     // Every detector starts (options checked, rules compiled ...) before any evidence is read.
     std::vector<StartMessage> start_messages;
     if (std::string why = start_detectors(dets, limits, &start_messages); !why.empty()) {

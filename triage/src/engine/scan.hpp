@@ -21,6 +21,7 @@ struct ScanOptions {
     double detector_timeout_s = 60;     // per object and detector
     uint64_t plugin_memory_mb = 2048;   // address-space limit of each plugin process
     uint64_t whole_object_cap_mb = 64;  // TRIAGE_WANT_WHOLE detectors see objects up to this size
+    bool skip_known_good = true;        // heavy detectors (YARA ...) skip files in a known-good set
     std::vector<std::string> command_line;  // recorded in the audit log
 };
 

@@ -7,7 +7,7 @@
 namespace triage::engine {
 
 Worker::Worker(const std::vector<const LoadedDetector*>& dets, const InstanceLimits& limits)
-    : budget_(limits.object_budget) {
+    : budget_(limits.object_budget), skip_known_good_(limits.skip_known_good) {
     slots_.reserve(dets.size());
     for (const auto* d : dets) {
         // Built-in detectors are part of triage and run in process; anything loaded from a
@@ -73,25 +73,40 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
                 whole.insert(whole.end(), b->data.begin(), b->data.end());
         }
     }
-    for (size_t i = 0; i < slots_.size(); ++i)
-        if (active[i] && !slots_[i].instance->end(current_)) fail(slots_[i]);
-    if (obj.after_block) obj.after_block(current_);
-    if (unalloc) return std::move(current_);
-
-    if (whole_fits) {
+    // The order of the ends: light content detectors (the hashers), whole-object detectors,
+    // the metadata detectors (hash sets: they mark known-good and sensitive objects), and last
+    // the heavy detectors, which can then skip known-good objects.
+    auto heavy = [&](const Slot& s) { return (s.det->desc->wants & TRIAGE_WANT_HEAVY) != 0; };
+    auto end_streaming = [&](bool heavy_ones) {
+        for (size_t i = 0; i < slots_.size(); ++i)
+            if (active[i] && heavy(slots_[i]) == heavy_ones && !slots_[i].instance->end(current_)) fail(slots_[i]);
+    };
+    auto run_whole = [&](bool heavy_ones) {
+        if (!whole_fits) return;
         for (auto& s : slots_) {
             if (!(s.det->desc->wants & TRIAGE_WANT_WHOLE) || (s.det->desc->wants & TRIAGE_WANT_BLOCKS)) continue;
+            if (heavy(s) != heavy_ones || (heavy_ones && current_.skip_heavy)) continue;
             if (!start(s, nullptr)) continue;
             if (!s.instance->block(whole.data(), whole.size(), 0, current_) || !s.instance->end(current_)) fail(s);
         }
+    };
+    end_streaming(false);
+    if (unalloc) {
+        end_streaming(true);
+        if (obj.after_block) obj.after_block(current_);  // children emitted by end()
+        return std::move(current_);
     }
-    // Metadata detectors run last, when the hashes are final.
+    run_whole(false);
+    // Metadata detectors run when the hashes are final.
     const std::vector<HashRec> hashes = current_.hashes;
     for (auto& s : slots_) {
         if (!(s.det->desc->wants & TRIAGE_WANT_METADATA) || (s.det->desc->wants & (TRIAGE_WANT_BLOCKS | TRIAGE_WANT_WHOLE)))
             continue;
         if (start(s, &hashes) && !s.instance->end(current_)) fail(s);
     }
+    current_.skip_heavy = skip_known_good_ && current_.known_good;
+    end_streaming(true);
+    run_whole(true);
     return std::move(current_);
 }
 
@@ -101,6 +116,7 @@ void Worker::fail(Slot& s) {
     // What this detector emitted for the object is no longer trustworthy.
     std::erase_if(current_.findings, [&](const FindingRec& f) { return f.detector == name; });
     std::erase_if(current_.hashes, [&](const HashRec& h) { return h.detector == name; });
+    std::erase_if(current_.properties, [&](const PropertyRec& p) { return p.detector == name; });
     std::erase_if(current_.children, [&](const ChildRec& c) { return c.detector == name; });
 }
 

@@ -30,6 +30,10 @@ struct HashRec {
     std::string detector, algorithm, value;  // value: lower-case hex
 };
 
+struct PropertyRec {
+    std::string detector, key, value;
+};
+
 // Bytes a detector derived from the object (extracted, carved), to be scanned in turn.
 struct ChildRec {
     std::string detector, relative_path;
@@ -40,11 +44,57 @@ struct ChildRec {
 // What the detectors said about one object.
 struct ObjectResult {
     std::vector<HashRec> hashes;
+    std::vector<PropertyRec> properties;
     std::vector<FindingRec> findings;
     std::vector<ErrorRec> errors;
     std::vector<ChildRec> children;
     uint64_t child_bytes = 0;
+    // Marks set through mark_object (host API v2), kept in files.known_good / files.sensitive.
+    bool known_good = false;
+    bool sensitive = false;
+    bool skip_heavy = false;  // known good and the examiner skips known-good files for heavy detectors
 };
+
+// Bit flags of the marks as they cross the plugin-process channel.
+inline constexpr uint32_t kMarkKnownGood = 0x1, kMarkSensitive = 0x2, kMarkSkip = 0x4;
+inline uint32_t mark_bits(const ObjectResult& r) {
+    return (r.known_good ? kMarkKnownGood : 0) | (r.sensitive ? kMarkSensitive : 0) | (r.skip_heavy ? kMarkSkip : 0);
+}
+// Applies mark_object(FLAG) to r; false for an unknown flag.
+inline bool apply_mark(ObjectResult& r, const char* flag) {
+    if (!flag) return false;
+    const std::string f(flag);
+    if (f == "known_good") r.known_good = true;
+    else if (f == "sensitive") r.sensitive = true;
+    else return false;
+    return true;
+}
+// set_property's rules: a short lower-case key, a bounded value.
+inline bool valid_property(const char* key, const char* value) {
+    if (!key || !value) return false;
+    size_t n = 0;
+    for (const char* p = key; *p; ++p, ++n) {
+        const char c = *p;
+        if (n >= 64 || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return false;
+    }
+    size_t m = 0;
+    while (value[m] && m <= 4096) ++m;
+    return n > 0 && m <= 4096;
+}
+inline void add_property(ObjectResult& r, const std::string& detector, const std::string& key, const std::string& value) {
+    for (auto& p : r.properties)
+        if (p.detector == detector && p.key == key) {
+            p.value = value;
+            return;
+        }
+    r.properties.push_back({detector, key, value});
+}
+inline int query_mark(const ObjectResult& r, const char* flag) {
+    if (!flag) return 0;
+    const std::string f(flag);
+    return (f == "known_good" && r.known_good) || (f == "sensitive" && r.sensitive) || (f == "skip" && r.skip_heavy);
+}
 
 // Caps on what one object's detectors may emit as children (zip-bomb safety lives in the
 // detectors; this is the host's backstop).
@@ -94,6 +144,7 @@ private:
     std::vector<Slot> slots_;
     ObjectResult current_;
     std::chrono::milliseconds budget_;
+    bool skip_known_good_;
 };
 
 }  // namespace triage::engine

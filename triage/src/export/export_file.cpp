@@ -47,6 +47,13 @@ struct FileCloser {
 };
 }  // namespace
 
+bool is_sensitive(index::CaseIndex& idx, int64_t file_id) {
+    index::Stmt s = idx.db().prepare("SELECT sensitive FROM files WHERE file_id = ?");
+    s.bind(1, file_id);
+    if (!s.step()) throw std::runtime_error("no file with id " + std::to_string(file_id) + " in " + idx.db().path());
+    return s.col_int(0) != 0;
+}
+
 ExportResult export_file(index::CaseIndex& idx, int64_t file_id, const std::string& to_dir) {
     index::Stmt s = idx.db().prepare(
         "SELECT e.segments, fs.offset, f.meta_addr, f.attr_type, f.attr_id, f.name, f.meta_type, f.stream, "

@@ -21,6 +21,10 @@ struct ExportResult {
     bool index_has_hash = false;
 };
 
+// True when the file is marked sensitive (files.sensitive): matched as abuse material.
+// Throws when there is no such file.
+bool is_sensitive(index::CaseIndex& idx, int64_t file_id);
+
 // Throws std::runtime_error with a message naming the file and the problem.
 ExportResult export_file(index::CaseIndex& idx, int64_t file_id, const std::string& to_dir);
 

@@ -45,6 +45,10 @@ CaseIndex::CaseIndex(const std::string& case_dir, bool create, bool readonly) : 
     if (have > kSchemaVersion)
         throw DbError("index '" + db_path.string() + "' was written by a newer triage (schema " +
                       std::to_string(have) + ")");
+    if (have != 0 && have < kSchemaVersion)
+        throw DbError("index '" + db_path.string() + "' has schema version " + std::to_string(have) +
+                      " of an older triage; this triage writes version " + std::to_string(kSchemaVersion) +
+                      ": scan into a new case folder");
     if (have == 0) {
         db_->exec("BEGIN");
         db_->exec(kSchemaSql);

@@ -92,6 +92,8 @@ CREATE TABLE IF NOT EXISTS files (
     content        TEXT NOT NULL DEFAULT 'none'
                    CHECK (content IN ('read', 'partial', 'unreadable', 'none')),
     origin         TEXT NOT NULL DEFAULT 'fs' CHECK (origin IN ('fs', 'extracted', 'carved')),
+    known_good     INTEGER NOT NULL DEFAULT 0,-- in a known-good hash set (NSRL ...): heavy detectors may skip it
+    sensitive      INTEGER NOT NULL DEFAULT 0,-- matched as abuse material: content never leaves the index
     parent_id      INTEGER REFERENCES files(file_id),  -- the object a detector derived this one from
     detector       TEXT,                      -- the detector that emitted it (extracted, carved)
     parent_offset  INTEGER,                   -- where it starts in the parent, when known
@@ -106,6 +108,16 @@ CREATE TABLE IF NOT EXISTS hashes (
     PRIMARY KEY (file_id, algorithm)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS hashes_value ON hashes(value);
+
+-- What detectors say about an object beyond hashes: its type by content ("mime",
+-- "description"), entropy, ... (set_property in the detector ABI).
+CREATE TABLE IF NOT EXISTS properties (
+    file_id    INTEGER NOT NULL REFERENCES files(file_id),
+    detector   TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    PRIMARY KEY (file_id, key, detector)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS findings (
     finding_id        INTEGER PRIMARY KEY,
@@ -178,7 +190,9 @@ FROM evidence;
 
 CREATE VIEW IF NOT EXISTS v_files AS
 SELECT f.file_id, f.evidence_id, fs.offset AS partition_offset, fs.fs_type, f.path, f.name,
-       f.meta_addr, f.allocated, f.meta_type AS type, f.size,
+       f.meta_addr, f.allocated, f.meta_type,
+       (SELECT value FROM properties p WHERE p.file_id = f.file_id AND p.key = 'mime' LIMIT 1) AS type,
+       f.size,
        (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'md5') AS md5,
        (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'sha1') AS sha1,
        (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'sha256') AS sha256,
@@ -186,7 +200,7 @@ SELECT f.file_id, f.evidence_id, fs.offset AS partition_offset, fs.fs_type, f.pa
        strftime('%Y-%m-%dT%H:%M:%SZ', f.atime, 'unixepoch') AS atime,
        strftime('%Y-%m-%dT%H:%M:%SZ', f.ctime, 'unixepoch') AS ctime,
        strftime('%Y-%m-%dT%H:%M:%SZ', f.crtime, 'unixepoch') AS crtime,
-       f.origin
+       f.known_good, f.sensitive, f.origin
 FROM files f JOIN filesystems fs ON fs.fs_id = f.fs_id;
 
 -- Items carved out of unallocated space (docs/carving.md): where they start in the image, how
