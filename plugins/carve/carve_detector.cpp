@@ -25,14 +25,16 @@ std::string item_name(uint64_t image_offset, const std::string& ext) {
     return buf + ext;
 }
 
+// At most the host's limit on child bytes from one object at a time (kMaxChildBytesPerObject,
+// 256 MiB): a larger item would be refused by emit_child.
 uint64_t parse_mib(const std::string& v, const char* key) {
     try {
         size_t used = 0;
         const unsigned long long x = std::stoull(v, &used);
-        if (used != v.size() || x == 0 || x > 4096) throw std::invalid_argument("range");
+        if (used != v.size() || x == 0 || x > 256) throw std::invalid_argument("range");
         return static_cast<uint64_t>(x) << 20;
     } catch (const std::exception&) {
-        throw std::invalid_argument(std::string("option ") + key + ": '" + v + "' is not a size in MiB from 1 to 4096");
+        throw std::invalid_argument(std::string("option ") + key + ": '" + v + "' is not a size in MiB from 1 to 256");
     }
 }
 
@@ -92,7 +94,7 @@ private:
 
 const triage_option_desc kOptions[] = {
     {"formats", "string", "", "comma-separated formats to carve (default: all): jpeg,png,gif,bmp,pdf,zip,sqlite,mp4,riff,elf,pe"},
-    {"max-item-mib", "int", "256", "largest item carved, in MiB; longer items are cut there and flagged"},
+    {"max-item-mib", "int", "256", "largest item carved, in MiB (1-256); longer items are cut there and flagged"},
 };
 
 const triage_detector kCarve = triage::sdk::describe<CarveDetector, CarveConfig>(

@@ -392,6 +392,12 @@ TEST_CASE("DFTT 8-jpeg-search and 6-undel-fat: carving the whole image against t
     // are not carved.
     for (const char* md5 : {"1ba4e91591f0541eda255ee26f7533bc", "c8de721102617158e8492121bdad3711", "86f14fc525648c39d878829f288c0543"})
         CHECK(md5_type.count(md5) == 0);
+    // Scanned with --carve, only the NTFS free clusters are carved: the two deleted JPEGs
+    // (MFT entries 31 and 32), byte-exact by the key's MD5s, and nothing an allocated file holds.
+    REQUIRE(th::scan({img}, t / "case", "--enable hash,carve") == 0);
+    CHECK(th::sql1(t / "case", "SELECT group_concat(md5, ' ') FROM (SELECT v.md5 FROM v_carved c JOIN v_files v USING "
+                               "(file_id) ORDER BY c.image_offset)") ==
+          "0c452c5800fcfa7c66027ae89c4f068a afd55222024a4e22f7f5a3a665320763");
     // 6-undel-fat holds text-like .dat files: nothing of a carved format, and nothing is carved.
     const std::string fat = th::testdata("dftt/6-undel-fat/6-fat-undel.dd");
     REQUIRE(th::run(th::q(th::triage_bin()) + " carve -q " + th::q(fat) + " --to " + th::q(t / "fat")).rc == 0);
