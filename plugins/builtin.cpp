@@ -9,6 +9,7 @@ extern "C" const triage_plugin* triage_builtin_keywords_entry(uint32_t host_api_
 extern "C" const triage_plugin* triage_builtin_hashset_entry(uint32_t host_api_version);
 extern "C" const triage_plugin* triage_builtin_pdq_entry(uint32_t host_api_version);
 extern "C" const triage_plugin* triage_builtin_fuzzy_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_carve_entry(uint32_t host_api_version);
 
 namespace triage::plugins {
 
@@ -21,6 +22,7 @@ std::span<const BuiltinEntry> builtin_entries() {
         {"hashset", &triage_builtin_hashset_entry},
         {"pdq", &triage_builtin_pdq_entry},
         {"fuzzy", &triage_builtin_fuzzy_entry},
+        {"carve", &triage_builtin_carve_entry, false},  // reads all unallocated space: opt-in
     };
     return entries;
 }

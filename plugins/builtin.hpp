@@ -10,6 +10,7 @@ namespace triage::plugins {
 struct BuiltinEntry {
     const char* module;
     triage_plugin_entry_fn entry;
+    bool on_by_default = true;  // off: runs only when asked for (scan --carve, --enable)
 };
 
 std::span<const BuiltinEntry> builtin_entries();

@@ -15,4 +15,5 @@ $SUDO apt-get install -y --no-install-recommends \
   qemu-utils xz-utils \
   libkainjow-mustache-dev chromium qpdf \
   libarchive-dev libxml2-utils python3-jsonschema python3-rdflib \
-  libjpeg62-turbo-dev libpng-dev libgif-dev libwebp-dev libfuzzy-dev libtlsh-dev ssdeep tlsh-tools python3-pil
+  libjpeg62-turbo-dev libpng-dev libgif-dev libwebp-dev libfuzzy-dev libtlsh-dev ssdeep tlsh-tools python3-pil \
+  zlib1g-dev

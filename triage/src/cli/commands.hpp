@@ -21,5 +21,6 @@ void add_bundle_commands(CLI::App& app, Commands& out);   // bundle, verify, key
 void add_identifiers_commands(CLI::App& app, Commands& out);
 void add_hashset_commands(CLI::App& app, Commands& out);
 void add_similar_commands(CLI::App& app, Commands& out);
+void add_carve_commands(CLI::App& app, Commands& out);
 
 }  // namespace triage::cli

@@ -315,6 +315,8 @@ int main(int argc, char** argv) {
                      "Load detector plugins (*.so) from DIR (default: " + engine::default_plugin_dir() + " if it exists)");
     scan->add_option("--enable", enable, "Run only these detectors")->delimiter(',');
     scan->add_option("--disable", disable, "Do not run these detectors")->delimiter(',');
+    bool carve_flag = false;
+    scan->add_flag("--carve", carve_flag, "Also carve files out of unallocated space (docs/carving.md)");
     scan->add_option("--option", options, "Detector option NAME.KEY=VALUE");
     std::vector<std::string> rules_paths;
     bool rules_skip_broken = false;
@@ -403,6 +405,7 @@ int main(int argc, char** argv) {
     cli::add_identifiers_commands(app, commands);
     cli::add_hashset_commands(app, commands);
     cli::add_similar_commands(app, commands);
+    cli::add_carve_commands(app, commands);
 
     try {
         app.parse(argc, argv);
@@ -423,6 +426,7 @@ int main(int argc, char** argv) {
             if (*pl) return cmd_plugins(set);
             try {
                 if (!enable.empty()) set.enable_only(enable);
+                if (carve_flag) set.enable({"carve"});
                 set.disable(disable);
                 for (const auto& o : options) set.set_option(o);
                 if (!rules_paths.empty()) {

@@ -48,8 +48,10 @@ std::string DetectorSet::add_plugin(const triage_plugin* plugin, const std::stri
 
 void DetectorSet::load_builtins() {
     for (const auto& e : plugins::builtin_entries()) {
+        const size_t before = detectors_.size();
         std::string err = add_plugin(e.entry(TRIAGE_HOST_API_VERSION), "built-in");
         if (!err.empty()) throw std::logic_error("built-in module '" + std::string(e.module) + "': " + err);
+        for (size_t i = before; i < detectors_.size(); ++i) detectors_[i].enabled = e.on_by_default;
     }
 }
 
@@ -138,6 +140,14 @@ void DetectorSet::enable_only(const std::vector<std::string>& names) {
     for (const auto& n : names)
         if (!find(n)) throw std::invalid_argument("--enable: no detector named '" + n + "'");
     for (auto& d : detectors_) d.enabled = std::find(names.begin(), names.end(), d.desc->name) != names.end();
+}
+
+void DetectorSet::enable(const std::vector<std::string>& names) {
+    for (const auto& n : names) {
+        LoadedDetector* d = find(n);
+        if (!d) throw std::invalid_argument("no detector named '" + n + "'");
+        d->enabled = true;
+    }
 }
 
 void DetectorSet::disable(const std::vector<std::string>& names) {

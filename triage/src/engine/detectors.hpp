@@ -37,6 +37,7 @@ public:
     void set_option(const std::string& assignment);
     void enable_only(const std::vector<std::string>& names);   // throws on unknown names
     void disable(const std::vector<std::string>& names);       // throws on unknown names
+    void enable(const std::vector<std::string>& names);        // adds detectors that are off by default
 
     const std::vector<LoadedDetector>& all() const { return detectors_; }
     std::vector<const LoadedDetector*> enabled() const;

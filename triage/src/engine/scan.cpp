@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -398,10 +399,12 @@ private:
 
     void worker_main(const std::vector<const LoadedDetector*>& dets) {
         Worker w(dets, limits_);
+        std::unique_ptr<Worker> carved_worker;  // made on the first unallocated range
         while (auto j = jobs_.pop()) {
             auto job = std::move(*j);
             if (job->unalloc) {
-                process_range(w, *job);
+                if (!carved_worker) carved_worker = std::make_unique<Worker>(dets, limits_);
+                process_range(w, *carved_worker, *job);
                 finish_job();
                 continue;
             }
@@ -494,7 +497,69 @@ private:
         }
     }
 
-    void process_range(Worker& w, Job& job) {
+    // Items carved out of an unallocated range enter the pipeline like children of files:
+    // each becomes a files row (origin 'carved', allocated 0, path RANGE/ITEM, parent_offset =
+    // its image offset) and goes through every detector on `cw`, a second worker (the range's
+    // own worker is still inside the range). Called while the range streams (after_block), so
+    // at most one item's bytes are held here at a time. The carver's "carved" finding about the
+    // item moves onto the item's row.
+    void index_carved(Worker& cw, ObjectResult& res, const Job& job) {
+        if (res.children.empty()) return;
+        std::vector<ChildRec> children = std::move(res.children);
+        res.children.clear();
+        res.child_bytes = 0;
+        const UnallocRange r = *job.unalloc;
+        for (auto& c : children) {
+            FileRow cr;
+            cr.file_id = next_file_id_.fetch_add(1);
+            cr.evidence_id = evidence_id_;
+            cr.fs_id = job.row.fs_id;
+            cr.e.path = job.row.e.path + "/" + c.relative_path;
+            cr.e.name = c.relative_path;
+            cr.e.name_type = 'r';
+            cr.e.meta_type = 'r';
+            cr.e.allocated = false;
+            cr.e.size = static_cast<int64_t>(c.data.size());
+            cr.origin = "carved";
+            cr.detector = c.detector;
+            if (c.parent_offset >= 0) cr.parent_offset = static_cast<int64_t>(r.start) + c.parent_offset;
+            cr.location = label_ + ": " + cr.e.path;
+            std::optional<FindingRec> about;
+            auto it = std::find_if(res.findings.begin(), res.findings.end(), [&](const FindingRec& f) {
+                return f.detector == c.detector && f.kind == "carved" && f.offset && *f.offset == c.parent_offset;
+            });
+            if (it != res.findings.end()) {
+                about = std::move(*it);
+                res.findings.erase(it);
+                about->offset = 0;
+            }
+            const size_t bs = 1 << 20;
+            BoundedQueue<Block> q(c.data.size() / bs + 2);
+            for (size_t off = 0; off < c.data.size(); off += bs) {
+                Block b;
+                b.offset = off;
+                b.data.assign(c.data.begin() + static_cast<std::ptrdiff_t>(off),
+                              c.data.begin() + static_cast<std::ptrdiff_t>(std::min(c.data.size(), off + bs)));
+                q.push(std::move(b));
+            }
+            q.close();
+            std::vector<uint8_t>().swap(c.data);
+            std::vector<std::pair<FileRow, ObjectResult>> rows;
+            process_file(cw, std::move(cr), q, nullptr, 1, rows);
+            if (about) rows.front().second.findings.push_back(std::move(*about));
+            // A resumed scan carves the range again: the natural key (fs, path) makes the
+            // second insert a no-op, children included.
+            writer_.post([rows = std::move(rows)](index::Db& db) {
+                for (const auto& [row, res] : rows) {
+                    insert_file(db, row, &res);
+                    for (const auto& e : res.errors)
+                        insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
+                }
+            });
+        }
+    }
+
+    void process_range(Worker& w, Worker& carved_worker, Job& job) {
         const UnallocRange r = *job.unalloc;
         ObjectDesc obj;
         obj.kind = TRIAGE_OBJECT_UNALLOC;
@@ -503,11 +568,9 @@ private:
         obj.size = r.length;
         obj.allocated = false;
         obj.image_offset = r.start;
+        obj.after_block = [&](ObjectResult& so_far) { index_carved(carved_worker, so_far, job); };
         ObjectResult res = w.process(obj, job.blocks, 0);
         if (job.cancelled) return;  // not marked scanned: the next run does it again
-        if (!res.children.empty())
-            res.errors.push_back({res.children.front().detector,
-                                  "child objects from unallocated space are not indexed by this version"});
         if (!job.read_ok) res.errors.push_back({"", job.read_error});
         int64_t ev = evidence_id_;
         std::string loc = label_ + ": " + job.row.e.path;
@@ -524,16 +587,36 @@ public:
                           const std::map<std::string, std::shared_ptr<volumes::Volume>>& opened_volumes) {
         writer_.flush();
         index::Stmt s = idx_.db().prepare(
-            "SELECT start_offset, length, kind, volume FROM unalloc_ranges WHERE evidence_id=? AND scanned=0 "
+            "SELECT start_offset, length, kind, volume, fs_id FROM unalloc_ranges WHERE evidence_id=? AND scanned=0 "
             "ORDER BY volume, start_offset");
         s.bind(1, evidence_id_);
         std::vector<std::pair<UnallocRange, std::string>> pending;
-        while (s.step())
+        std::vector<int64_t> pending_fs;  // the file system a range belongs to, 0 for none
+        while (s.step()) {
             pending.push_back(
                 {{static_cast<uint64_t>(s.col_int(0)), static_cast<uint64_t>(s.col_int(1)), s.col_text(3)}, s.col_text(2)});
+            pending_fs.push_back(s.col_null(4) ? 0 : s.col_int(4));
+        }
+        // Items carved outside any file system (unpartitioned space, an image or partition with
+        // no readable file system) belong to a pseudo file system 'none' of the evidence, so
+        // that files.fs_id and v_files stay as they are.
+        int64_t none_fs = 0;
+        if (std::find(pending_fs.begin(), pending_fs.end(), 0) != pending_fs.end()) {
+            const int64_t ev = evidence_id_;
+            writer_.post([ev](index::Db& db) {
+                db.cached("INSERT OR IGNORE INTO filesystems(evidence_id, offset, fs_type, pool_block, status) "
+                          "VALUES (?, 0, 'none', -1, 'complete')")
+                    .bind(1, ev)
+                    .run();
+            });
+            writer_.flush();
+            none_fs = index::query_int(idx_.db(), "SELECT fs_id FROM filesystems WHERE fs_type='none' AND evidence_id=" +
+                                                      std::to_string(ev), 0);
+        }
         const size_t bs = 1 << 20;
         std::vector<uint8_t> buf(bs);
-        for (const auto& [r, kind] : pending) {
+        for (size_t pi = 0; pi < pending.size(); ++pi) {
+            const auto& [r, kind] = pending[pi];
             if (g_cancel.load()) break;
             evidence::Image* src = &img;
             if (!r.volume.empty()) {
@@ -551,6 +634,7 @@ public:
             job->unalloc = r;
             job->row.e.path = r.volume.empty() ? std::string(name) : r.volume + "/" + name;
             job->row.e.name = kind;
+            job->row.fs_id = pending_fs[pi] ? pending_fs[pi] : none_fs;
             struct CloseOnExit {
                 Job& j;
                 ~CloseOnExit() { j.blocks.close(); }

@@ -32,13 +32,17 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
     info.image_offset = obj.image_offset;
     const bool unalloc = obj.kind == TRIAGE_OBJECT_UNALLOC;
     const uint32_t streaming = unalloc ? TRIAGE_WANT_UNALLOC : TRIAGE_WANT_BLOCKS;
+    // An unallocated range can be a whole disk: its detectors (carvers) get the per-object
+    // budget for every GiB of it.
+    const auto budget = unalloc ? budget_ * static_cast<int64_t>(std::max<uint64_t>(1, (obj.size + (1ull << 30) - 1) >> 30))
+                                : budget_;
 
     auto start = [&](Slot& s, const std::vector<HashRec>* hashes) {
         if (!s.instance->usable()) {
             current_.errors.push_back({s.det->desc->name, "detector unavailable: " + s.instance->error()});
             return false;
         }
-        if (s.instance->begin(info, budget_, hashes, current_)) return true;
+        if (s.instance->begin(info, budget, hashes, current_)) return true;
         fail(s);
         return false;
     };
@@ -61,6 +65,7 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
             active[i] = slots_[i].instance->block(b->data.data(), b->data.size(), b->offset, current_);
             if (!active[i]) fail(slots_[i]);
         }
+        if (obj.after_block) obj.after_block(current_);
         if (whole_fits) {
             if (whole.size() + b->data.size() > whole_cap)
                 whole_fits = false;
@@ -88,6 +93,7 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
     end_streaming(false);
     if (unalloc) {
         end_streaming(true);
+        if (obj.after_block) obj.after_block(current_);  // children emitted by end()
         return std::move(current_);
     }
     run_whole(false);

@@ -7,6 +7,7 @@
 #include "engine/detectors.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,6 +113,10 @@ struct ObjectDesc {
     uint64_t size = 0;
     bool allocated = true;
     uint64_t image_offset = 0;
+    // Called after each block and once after the streaming detectors end, with what they emitted
+    // so far: the scan takes carved children out of unallocated ranges here, so that a range's
+    // items are processed (and freed) as they come instead of piling up until the range ends.
+    std::function<void(ObjectResult&)> after_block;
 };
 
 class DetectorInstance;

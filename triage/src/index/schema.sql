@@ -224,8 +224,18 @@ SELECT f.file_id, f.evidence_id, fs.offset AS partition_offset, fs.fs_type, f.pa
        strftime('%Y-%m-%dT%H:%M:%SZ', f.atime, 'unixepoch') AS atime,
        strftime('%Y-%m-%dT%H:%M:%SZ', f.ctime, 'unixepoch') AS ctime,
        strftime('%Y-%m-%dT%H:%M:%SZ', f.crtime, 'unixepoch') AS crtime,
-       f.known_good, f.sensitive, NULLIF(fs.volume, '') AS volume
+       f.known_good, f.sensitive, NULLIF(fs.volume, '') AS volume, f.origin
 FROM files f JOIN filesystems fs ON fs.fs_id = f.fs_id;
+
+-- Items carved out of unallocated space (docs/carving.md): where they start in the image, how
+-- long they are, their format and whether they were cut short.
+CREATE VIEW IF NOT EXISTS v_carved AS
+SELECT f.file_id, f.evidence_id, f.path, f.parent_offset AS image_offset, f.size AS length,
+       json_extract(fi.detail, '$.format') AS format, json_extract(fi.detail, '$.type') AS type,
+       json_extract(fi.detail, '$.truncated') AS truncated,
+       (SELECT value FROM hashes h WHERE h.file_id = f.file_id AND h.algorithm = 'sha256') AS sha256
+FROM files f LEFT JOIN findings fi ON fi.file_id = f.file_id AND fi.kind = 'carved'
+WHERE f.origin = 'carved';
 
 CREATE VIEW IF NOT EXISTS v_errors AS
 SELECT evidence_id, location, message FROM errors;
