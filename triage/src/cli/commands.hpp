@@ -17,5 +17,6 @@ using Commands = std::vector<Command>;
 
 // One registration function per file cli/cmd_*.cpp; main() calls each.
 void add_report_commands(CLI::App& app, Commands& out);
+void add_geo_commands(CLI::App& app, Commands& out);
 
 }  // namespace triage::cli

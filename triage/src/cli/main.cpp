@@ -207,6 +207,7 @@ int main(int argc, char** argv) {
     // Subcommands defined in their own files (cli/cmd_*.cpp) add themselves here.
     cli::Commands commands;
     cli::add_report_commands(app, commands);
+    cli::add_geo_commands(app, commands);
 
     try {
         app.parse(argc, argv);
