@@ -10,4 +10,6 @@ $SUDO apt-get install -y --no-install-recommends \
   libtsk-dev libewf-dev libqcow-dev libyara-dev libssl-dev libsqlite3-dev \
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2 \
   sleuthkit ewf-tools yara sqlite3 hashdeep \
-  e2fsprogs dosfstools mtools ntfs-3g unzip gzip xxd python3 python3-libqcow libqcow-utils
+  e2fsprogs dosfstools mtools ntfs-3g unzip gzip xxd python3 python3-libqcow libqcow-utils \
+  libmagic-dev libarchive-dev libexif-dev libarchive-tools zip bzip2 xz-utils libimage-exiftool-perl exif \
+  cryptsetup-bin python3-pil qpdf gcab
