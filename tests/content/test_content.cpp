@@ -393,6 +393,9 @@ TEST_CASE("content: entropy and encrypted containers and documents", "[content]"
     // file(1) recognises), and a BitLocker boot sector signature made by hand.
     std::ofstream(t / "secret.txt") << "the plans\n";
     sh("cd " + th::q(t.path) + " && zip -q -P s3cret " + th::q(tree + "/locked.zip") + " secret.txt");
+    // 7-Zip (p7zip): an encrypted member, and encrypted headers (-mhe: not even the names show).
+    sh("cd " + th::q(t.path) + " && 7z a -bd -ps3cret " + th::q(tree + "/locked.7z") + " secret.txt > /dev/null && "
+       "7z a -bd -ps3cret -mhe=on " + th::q(tree + "/hidden.7z") + " secret.txt > /dev/null");
     sh("cd " + th::q(t.path) + " && /usr/bin/python3 -c 'from PIL import Image; Image.new(\"RGB\", (20, 20)).save(\"plain.pdf\")' && "
        "qpdf --encrypt user owner 256 -- plain.pdf " + th::q(tree + "/locked.pdf") + " && cp plain.pdf " + th::q(tree + "/open.pdf"));
     sh("/usr/bin/python3 " + th::q(std::string(TRIAGE_SOURCE_DIR) + "/tests/content/make_encrypted_ooxml.py") + " " +
@@ -414,6 +417,8 @@ TEST_CASE("content: entropy and encrypted containers and documents", "[content]"
     CHECK(rules("/luks1.img") == "luks1");
     CHECK(rules("/luks2.img") == "luks2");
     CHECK(rules("/locked.zip") == "archive_member,zip");
+    CHECK(rules("/locked.7z") == "archive_member");
+    CHECK(rules("/hidden.7z") == "archive");
     CHECK(rules("/locked.pdf") == "pdf");
     CHECK(rules("/open.pdf").empty());
     CHECK(rules("/locked.docx") == "office");
