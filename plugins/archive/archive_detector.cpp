@@ -37,12 +37,12 @@
 namespace {
 
 const triage_option_desc kOptions[] = {
-    {"max_archive_mib", "size", "128", "Largest archive (MiB) that is opened; larger ones are reported, not opened"},
-    {"max_depth", "int", "6", "Archives nested deeper than this many containers are not opened"},
-    {"max_members", "int", "10000", "Members read from one archive"},
-    {"max_ratio", "int", "100", "Largest expansion ratio (expanded / archive bytes) once 4 MiB have been expanded"},
-    {"max_total_mib", "size", "192", "Expanded bytes (MiB) from one archive"},
-    {"max_tree_mib", "size", "1024", "Expanded bytes (MiB) from all archives inside one evidence file"},
+    {"max_archive_mib", "size", "128", "largest archive (MiB) that is opened; larger ones are reported, not opened"},
+    {"max_depth", "int", "6", "archives nested deeper than this many containers are not opened"},
+    {"max_members", "int", "10000", "members read from one archive"},
+    {"max_ratio", "int", "100", "largest expansion ratio (expanded / archive bytes) once 4 MiB have been expanded"},
+    {"max_total_mib", "size", "192", "expanded bytes (MiB) from one archive"},
+    {"max_tree_mib", "size", "1024", "expanded bytes (MiB) from all archives inside one evidence file"},
 };
 
 constexpr size_t kSniff = 64 * 1024;
@@ -163,16 +163,45 @@ struct ArchiveFree {
 };
 using Archive = std::unique_ptr<::archive, ArchiveFree>;
 
+// The options, checked once when the scan starts (a bad value refuses the scan).
+struct Limits {
+    Limits(const triage_host_api* api, triage_host* host) {
+        max_archive = number(api, host, "max_archive_mib", 1, 1 << 16) * kMiB;
+        max_depth = number(api, host, "max_depth", 0, 64);
+        max_members = number(api, host, "max_members", 1, 100000000);
+        max_ratio = number(api, host, "max_ratio", 1, 1000000);
+        max_total = number(api, host, "max_total_mib", 1, 1 << 20) * kMiB;
+        max_tree = number(api, host, "max_tree_mib", 1, 1 << 24) * kMiB;
+    }
+    static uint64_t number(const triage_host_api* api, triage_host* host, const char* key, uint64_t lo, uint64_t hi) {
+        const char* raw = api->get_option(host, key);
+        const std::string v = raw ? raw : "";
+        uint64_t n = 0;
+        try {
+            size_t used = 0;
+            n = std::stoull(v, &used);
+            if (used != v.size()) throw std::invalid_argument(v);
+        } catch (const std::exception&) {
+            throw std::runtime_error(std::string("archive.") + key + ": not a number: '" + v + "'");
+        }
+        if (n < lo || n > hi)
+            throw std::runtime_error(std::string("archive.") + key + " must be " + std::to_string(lo) + " .. " +
+                                     std::to_string(hi));
+        return n;
+    }
+    uint64_t max_archive, max_depth, max_members, max_ratio, max_total, max_tree;
+};
+
 class ArchiveDetector final : public triage::sdk::Detector {
 public:
-    ArchiveDetector(const triage_host_api* api, triage_host* host) : Detector(api, host) {
-        max_archive_ = number("max_archive_mib", 1, 1 << 16) * kMiB;
-        max_depth_ = number("max_depth", 0, 64);
-        max_members_ = number("max_members", 1, 100000000);
-        max_ratio_ = number("max_ratio", 1, 1000000);
-        max_total_ = number("max_total_mib", 1, 1 << 20) * kMiB;
-        max_tree_ = number("max_tree_mib", 1, 1 << 24) * kMiB;
-    }
+    ArchiveDetector(const triage_host_api* api, triage_host* host, const Limits& l)
+        : Detector(api, host),
+          max_archive_(l.max_archive),
+          max_depth_(l.max_depth),
+          max_members_(l.max_members),
+          max_ratio_(l.max_ratio),
+          max_total_(l.max_total),
+          max_tree_(l.max_tree) {}
 
     void begin(const triage_object_info& o) override {
         buf_.clear();
@@ -220,22 +249,6 @@ public:
     }
 
 private:
-    uint64_t number(const char* key, uint64_t lo, uint64_t hi) {
-        const std::string v = option(key);
-        uint64_t n = 0;
-        try {
-            size_t used = 0;
-            n = std::stoull(v, &used);
-            if (used != v.size()) throw std::invalid_argument(v);
-        } catch (const std::exception&) {
-            throw std::runtime_error(std::string("archive.") + key + ": not a number: '" + v + "'");
-        }
-        if (n < lo || n > hi)
-            throw std::runtime_error(std::string("archive.") + key + " must be " + std::to_string(lo) + " .. " +
-                                     std::to_string(hi));
-        return n;
-    }
-
     void decide() {
         decided_ = true;
         format_ = sniff(buf_);
@@ -438,7 +451,7 @@ private:
     std::string path_, name_;
 };
 
-const triage_detector kArchive = triage::sdk::describe<ArchiveDetector>(
+const triage_detector kArchive = triage::sdk::describe<ArchiveDetector, Limits>(
     "archive", "1.0.0", "triage project",
     "Opens archives and compressed files (libarchive) and scans their members as child objects, zip-bomb safe",
     TRIAGE_WANT_BLOCKS | TRIAGE_WANT_HEAVY, kOptions, sizeof kOptions / sizeof kOptions[0]);

@@ -24,8 +24,8 @@
 namespace {
 
 const triage_option_desc kOptions[] = {
-    {"max_jpeg_mib", "size", "32", "Largest embedded JPEG collected, MiB"},
-    {"max_per_object", "int", "1000", "Embedded JPEGs taken from one object"},
+    {"max_jpeg_mib", "size", "32", "largest embedded JPEG collected, MiB"},
+    {"max_per_object", "int", "1000", "embedded JPEGs taken from one object"},
 };
 
 // Objects not searched: a JPEG itself, and what the archive detector opens (the signatures it
@@ -48,16 +48,28 @@ bool skipped_format(const std::vector<uint8_t>& h) {
     return false;
 }
 
-class Embedded final : public triage::sdk::Detector {
-public:
-    Embedded(const triage_host_api* api, triage_host* host) : Detector(api, host) {
+// The options, checked once when the scan starts (a bad value refuses the scan).
+struct Settings {
+    Settings(const triage_host_api* api, triage_host* host) {
+        auto opt = [&](const char* k) {
+            const char* v = api->get_option(host, k);
+            return std::string(v ? v : "");
+        };
         try {
-            max_jpeg_ = std::stoull(option("max_jpeg_mib", "32")) << 20;
-            max_count_ = std::stoull(option("max_per_object", "1000"));
+            max_jpeg = std::stoull(opt("max_jpeg_mib")) << 20;
+            max_count = std::stoull(opt("max_per_object"));
         } catch (const std::exception&) {
             throw std::runtime_error("embedded.max_jpeg_mib and embedded.max_per_object must be numbers");
         }
+        if (max_jpeg == 0 || max_jpeg > (1ull << 30)) throw std::runtime_error("embedded.max_jpeg_mib must be 1 .. 1024");
     }
+    uint64_t max_jpeg = 32u << 20, max_count = 1000;
+};
+
+class Embedded final : public triage::sdk::Detector {
+public:
+    Embedded(const triage_host_api* api, triage_host* host, const Settings& s)
+        : Detector(api, host), max_jpeg_(s.max_jpeg), max_count_(s.max_count) {}
 
     void begin(const triage_object_info&) override {
         state_ = Idle;
@@ -252,7 +264,7 @@ private:
     std::vector<std::pair<uint64_t, std::vector<uint8_t>>> pending_;
 };
 
-const triage_detector kEmbedded = triage::sdk::describe<Embedded>(
+const triage_detector kEmbedded = triage::sdk::describe<Embedded, Settings>(
     "embedded", "1.0.0", "triage project",
     "JPEG pictures embedded in other files (documents, appended data), carved by structure as child objects",
     TRIAGE_WANT_BLOCKS, kOptions, sizeof kOptions / sizeof kOptions[0]);

@@ -38,8 +38,8 @@ namespace {
 using namespace std::string_view_literals;
 
 const triage_option_desc kOptions[] = {
-    {"threshold", "string", "7.9", "Entropy (bits per byte) from which a file counts as high-entropy"},
-    {"min_size", "size", "4096", "Smallest object judged for high entropy, bytes"},
+    {"threshold", "string", "7.9", "entropy (bits per byte) from which a file counts as high-entropy"},
+    {"min_size", "size", "4096", "smallest object judged for high entropy, bytes"},
 };
 
 constexpr size_t kHead = 4096;
@@ -128,17 +128,33 @@ double shannon(const std::array<uint64_t, 256>& counts, uint64_t total) {
 
 namespace {
 
-class Entropy final : public triage::sdk::Detector {
-public:
-    Entropy(const triage_host_api* api, triage_host* host) : Detector(api, host) {
+// The options, checked once when the scan starts (a bad value refuses the scan).
+struct Settings {
+    Settings(const triage_host_api* api, triage_host* host) {
+        auto opt = [&](const char* k) {
+            const char* v = api->get_option(host, k);
+            return std::string(v ? v : "");
+        };
         try {
-            threshold_ = std::stod(option("threshold", "7.9"));
-            min_size_ = std::stoull(option("min_size", "4096"));
+            size_t used = 0;
+            const std::string t = opt("threshold"), m = opt("min_size");
+            threshold = std::stod(t, &used);
+            if (used != t.size()) throw std::invalid_argument(t);
+            min_size = std::stoull(m, &used);
+            if (used != m.size()) throw std::invalid_argument(m);
         } catch (const std::exception&) {
             throw std::runtime_error("entropy.threshold and entropy.min_size must be numbers");
         }
-        if (threshold_ <= 0 || threshold_ > 8) throw std::runtime_error("entropy.threshold must be in (0, 8]");
+        if (!(threshold > 0 && threshold <= 8)) throw std::runtime_error("entropy.threshold must be in (0, 8]");
     }
+    double threshold = 7.9;
+    uint64_t min_size = 4096;
+};
+
+class Entropy final : public triage::sdk::Detector {
+public:
+    Entropy(const triage_host_api* api, triage_host* host, const Settings& s)
+        : Detector(api, host), threshold_(s.threshold), min_size_(s.min_size) {}
 
     void begin(const triage_object_info&) override {
         counts_.fill(0);
@@ -274,7 +290,7 @@ private:
     bool ole_ = false, pdf_ = false, ole_encrypted_ = false, pdf_encrypted_ = false;
 };
 
-const triage_detector kEntropy = triage::sdk::describe<Entropy>(
+const triage_detector kEntropy = triage::sdk::describe<Entropy, Settings>(
     "entropy", "1.0.0", "triage project",
     "Shannon entropy of every object; encrypted containers (LUKS, BitLocker, FileVault 2, VeraCrypt heuristic), "
     "encrypted Office, PDF and ZIP files",

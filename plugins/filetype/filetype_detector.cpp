@@ -21,8 +21,8 @@ struct MagicClose {
 using Magic = std::unique_ptr<std::remove_pointer_t<magic_t>, MagicClose>;
 
 const triage_option_desc kOptions[] = {
-    {"sniff_bytes", "size", "1048576", "How many leading bytes of each object libmagic looks at (4096 .. 16777216)"},
-    {"mismatch", "bool", "true", "Report extensions that contradict the content (finding kind type_mismatch)"},
+    {"sniff_bytes", "size", "1048576", "how many leading bytes of each object libmagic looks at (4096 .. 16777216)"},
+    {"mismatch", "bool", "true", "report extensions that contradict the content (finding kind type_mismatch)"},
 };
 
 std::string json_escape(const std::string& s) {
@@ -54,12 +54,32 @@ std::string printable(const char* s) {
     return o;
 }
 
+// The options and the magic database, checked once when the scan starts: a bad value or a
+// missing database refuses the scan instead of failing on every object.
+struct Settings {
+    Settings(const triage_host_api* api, triage_host* host) {
+        const char* v = api->get_option(host, "sniff_bytes");
+        try {
+            sniff = std::stoull(v ? v : "");
+        } catch (const std::exception&) {
+            throw std::runtime_error("filetype.sniff_bytes must be a number");
+        }
+        if (sniff < 4096 || sniff > (16u << 20)) throw std::runtime_error("filetype.sniff_bytes must be 4096 .. 16777216");
+        const char* m = api->get_option(host, "mismatch");
+        mismatch = !(m && std::string(m) == "false");
+        Magic probe(magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR));
+        if (!probe || magic_load(probe.get(), nullptr) != 0)
+            throw std::runtime_error(std::string("cannot load the libmagic database: ") +
+                                     (probe ? printable(magic_error(probe.get())) : "magic_open failed"));
+    }
+    size_t sniff = 1 << 20;
+    bool mismatch = true;
+};
+
 class FileType final : public triage::sdk::Detector {
 public:
-    FileType(const triage_host_api* api, triage_host* host) : Detector(api, host) {
-        sniff_ = std::stoull(option("sniff_bytes", "1048576"));
-        if (sniff_ < 4096 || sniff_ > (16u << 20)) throw std::runtime_error("filetype.sniff_bytes must be 4096 .. 16777216");
-        mismatch_ = option("mismatch", "true") != "false";
+    FileType(const triage_host_api* api, triage_host* host, const Settings& s)
+        : Detector(api, host), sniff_(s.sniff), mismatch_(s.mismatch) {
         // One handle per instance: libmagic handles are not safe to share between threads.
         mime_.reset(magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR));
         desc_.reset(magic_open(MAGIC_ERROR));
@@ -117,7 +137,7 @@ private:
     std::string name_;
 };
 
-const triage_detector kFileType = triage::sdk::describe<FileType>(
+const triage_detector kFileType = triage::sdk::describe<FileType, Settings>(
     "filetype", "1.0.0", "triage project",
     "Type by content (libmagic): properties mime and description; extensions that contradict the content",
     TRIAGE_WANT_BLOCKS, kOptions, sizeof kOptions / sizeof kOptions[0]);
