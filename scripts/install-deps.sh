@@ -12,4 +12,4 @@ $SUDO apt-get install -y --no-install-recommends \
   sleuthkit ewf-tools yara sqlite3 hashdeep \
   e2fsprogs dosfstools mtools ntfs-3g unzip gzip xxd python3 python3-libqcow libqcow-utils \
   libmagic-dev libarchive-dev libexif-dev libarchive-tools zip bzip2 xz-utils libimage-exiftool-perl exif \
-  cryptsetup-bin python3-pil qpdf gcab p7zip-full
+  cryptsetup-bin python3-pil qpdf gcab p7zip-full libheif-examples

@@ -305,13 +305,18 @@ TEST_CASE("content: EXIF and GPS equal what exiftool reports; export-geo writes 
     sh("exiftool -q -overwrite_original -Make=Nikon -Model=D850 -GPSLatitude=50.4501 -GPSLatitudeRef=N "
        "-GPSLongitude=30.5234 -GPSLongitudeRef=E " + th::q(tree + "/scan.tif"));
     sh("exiftool -q -overwrite_original -Make=Sony -Model=A7 " + th::q(tree + "/nogps.jpg"));
+    // HEIC (libheif's heif-enc from a Pillow JPEG made outside the tree), tags written by exiftool.
+    sh("cd " + th::q(t.path) + " && /usr/bin/python3 -c 'from PIL import Image; Image.new(\"RGB\", (64, 64), (50, 60, 70)).save(\"src.jpg\")' && "
+       "heif-enc src.jpg -o " + th::q(tree + "/phone.heic") + " > /dev/null");
+    sh("exiftool -q -overwrite_original -Make=Apple '-Model=iPhone 13' '-DateTimeOriginal=2022:08:24 12:00:00' "
+       "-GPSLatitude=47.0105 -GPSLatitudeRef=N -GPSLongitude=28.8638 -GPSLongitudeRef=E " + th::q(tree + "/phone.heic"));
     const std::string img = fs_image(t, tree, "16M");
     const std::string c = t / "case";
     REQUIRE(th::scan({img}, c) == 0);
 
     auto oracle = nlohmann::json::parse(sh("cd " + th::q(tree) + " && exiftool -j -n -Make -Model -DateTimeOriginal "
-                                           "-Composite:GPSLatitude -Composite:GPSLongitude -Composite:GPSAltitude *.jpg *.tif"));
-    REQUIRE(oracle.size() == 4);
+                                           "-Composite:GPSLatitude -Composite:GPSLongitude -Composite:GPSAltitude *.jpg *.tif *.heic"));
+    REQUIRE(oracle.size() == 5);
     for (const auto& o : oracle) {
         const std::string name = o.at("SourceFile");
         INFO(name);
@@ -345,7 +350,7 @@ TEST_CASE("content: EXIF and GPS equal what exiftool reports; export-geo writes 
     sh(th::q(th::triage_bin()) + " export-geo " + th::q(c) + " --format geojson -o " + th::q(gj));
     std::ifstream gin(gj);
     const auto geo = nlohmann::json::parse(gin);
-    REQUIRE(geo.at("features").size() == 3);
+    REQUIRE(geo.at("features").size() == 4);
     std::set<std::string> paths;
     for (const auto& f : geo.at("features")) {
         const std::string path = f.at("properties").at("path");
@@ -359,7 +364,7 @@ TEST_CASE("content: EXIF and GPS equal what exiftool reports; export-geo writes 
         CHECK(lat == Approx(lat_ref).margin(1e-7));
         CHECK(lon == Approx(lon_ref).margin(1e-7));
     }
-    CHECK(paths == std::set<std::string>{"/paris.jpg", "/a & <b>.jpg", "/scan.tif"});
+    CHECK(paths == std::set<std::string>{"/paris.jpg", "/a & <b>.jpg", "/scan.tif", "/phone.heic"});
     // An existing output file is not overwritten.
     CHECK(th::run(th::q(th::triage_bin()) + " export-geo " + th::q(c) + " --format geojson -o " + th::q(gj)).rc == 2);
 
