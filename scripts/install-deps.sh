@@ -8,8 +8,10 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
   build-essential cmake pkg-config git ca-certificates \
   libtsk-dev libewf-dev libqcow-dev libyara-dev libssl-dev libsqlite3-dev \
+  libbfio-dev libvslvm-dev libvshadow-dev libluksde-dev libbde-dev libfvde-dev \
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2 \
   sleuthkit ewf-tools yara sqlite3 hashdeep \
   e2fsprogs dosfstools mtools ntfs-3g unzip gzip xxd python3 python3-libqcow libqcow-utils \
-  libmagic-dev libarchive-dev libexif-dev libarchive-tools zip bzip2 xz-utils libimage-exiftool-perl exif \
+  qemu-utils xz-utils \
+  libmagic-dev libarchive-dev libexif-dev libarchive-tools zip bzip2 libimage-exiftool-perl exif \
   cryptsetup-bin python3-pil qpdf gcab p7zip-full libheif-examples

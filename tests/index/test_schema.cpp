@@ -20,7 +20,7 @@ TEST_CASE("views have exactly the documented columns", "[index]") {
     CHECK(columns(db, "v_evidence") ==
           "evidence_id,path,format,size,stored_md5,stored_sha1,computed_md5,computed_sha1,computed_sha256,verification");
     CHECK(columns(db, "v_files") == "file_id,evidence_id,partition_offset,fs_type,path,name,meta_addr,allocated,meta_type,type,size,"
-                                    "md5,sha1,sha256,mtime,atime,ctime,crtime,known_good,sensitive");
+                                    "md5,sha1,sha256,mtime,atime,ctime,crtime,known_good,sensitive,volume");
     CHECK(columns(db, "v_errors") == "evidence_id,location,message");
     CHECK(columns(db, "v_findings") == "finding_id,file_id,evidence_id,detector,detector_version,kind,rule,category,"
                                        "severity,offset,length,detail");

@@ -12,8 +12,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include <openssl/evp.h>
+#include <termios.h>
+
+#include <algorithm>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <set>
 
 using namespace triage;
 
@@ -27,6 +35,125 @@ void install_signal_handlers() {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Secrets for encrypted volumes: each option value is "SECRET" (every image) or "N=SECRET"
+// (image N, counted from 1 in the order given). The same for files.
+struct SecretArgs {
+    std::vector<std::string> passwords, recovery, key_files, startup_keys, password_files;
+    bool ask = false;
+};
+
+void add_secret_options(CLI::App* sub, SecretArgs& a) {
+    sub->add_option("--password", a.passwords,
+                    "Password of an encrypted volume (LUKS, BitLocker); N=PASSWORD for the Nth image only. Visible in "
+                    "the process list: prefer --password-file or --ask-password");
+    sub->add_option("--recovery-password", a.recovery, "BitLocker recovery password ([N=]VALUE)");
+    sub->add_option("--key-file", a.key_files, "LUKS key file ([N=]FILE)");
+    sub->add_option("--startup-key", a.startup_keys, "BitLocker startup key, a .BEK file ([N=]FILE)");
+    sub->add_option("--password-file", a.password_files, "Read the password from the first line of FILE ([N=]FILE)");
+    sub->add_flag("--ask-password", a.ask, "Ask on the terminal (no echo) for a password for each image");
+}
+
+// "N=VALUE" → (N-1, VALUE) when N is a valid image number, else (all, VALUE).
+std::pair<std::optional<size_t>, std::string> split_target(const std::string& v, size_t images) {
+    auto eq = v.find('=');
+    if (eq != std::string::npos && eq > 0 && eq < 5 &&
+        std::all_of(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(eq), [](char c) { return c >= '0' && c <= '9'; })) {
+        size_t n = std::stoul(v.substr(0, eq));
+        if (n < 1 || n > images)
+            throw std::invalid_argument("secret for image " + std::to_string(n) + ", but " + std::to_string(images) +
+                                        " image(s) were given");
+        return {n - 1, v.substr(eq + 1)};
+    }
+    return {std::nullopt, v};
+}
+
+std::string ask_password(const std::string& prompt) {
+    FILE* tty = std::fopen("/dev/tty", "r+");
+    if (!tty) throw std::runtime_error("--ask-password: no terminal to ask on");
+    std::fprintf(tty, "%s", prompt.c_str());
+    std::fflush(tty);
+    termios old{};
+    const int fd = fileno(tty);
+    const bool term = tcgetattr(fd, &old) == 0;
+    if (term) {
+        termios quiet = old;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    char buf[1024];
+    std::string line = std::fgets(buf, sizeof buf, tty) ? buf : "";
+    if (term) tcsetattr(fd, TCSAFLUSH, &old);
+    std::fprintf(tty, "\n");
+    std::fclose(tty);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    return line;
+}
+
+std::vector<volumes::Secrets> build_secrets(const SecretArgs& a, const std::vector<std::string>& images) {
+    std::vector<volumes::Secrets> out(images.size());
+    auto add = [&](const std::vector<std::string>& values, auto member, bool from_file) {
+        for (const auto& v : values) {
+            auto [target, value] = split_target(v, images.size());
+            if (from_file) {
+                std::ifstream in(value);
+                if (!in) throw std::invalid_argument("cannot read password file '" + value + "'");
+                std::getline(in, value);
+                while (!value.empty() && value.back() == '\r') value.pop_back();
+            } else if (member == &volumes::Secrets::key_files || member == &volumes::Secrets::startup_keys) {
+                std::error_code ec;
+                if (!std::filesystem::is_regular_file(value, ec))
+                    throw std::invalid_argument("key file '" + value + "' does not exist or is not a file");
+            }
+            for (size_t i = 0; i < out.size(); ++i)
+                if (!target || *target == i) (out[i].*member).push_back(value);
+        }
+    };
+    add(a.passwords, &volumes::Secrets::passwords, false);
+    add(a.password_files, &volumes::Secrets::passwords, true);
+    add(a.recovery, &volumes::Secrets::recovery_passwords, false);
+    add(a.key_files, &volumes::Secrets::key_files, false);
+    add(a.startup_keys, &volumes::Secrets::startup_keys, false);
+    if (a.ask)
+        for (size_t i = 0; i < images.size(); ++i) {
+            std::string p = ask_password("Password for encrypted volumes in " + images[i] + " (empty: none): ");
+            if (!p.empty()) out[i].passwords.push_back(p);
+        }
+    return out;
+}
+
+// The command line as the audit log records it: secret values replaced.
+std::vector<std::string> redact_secrets(int argc, char** argv) {
+    static const std::set<std::string> secret_opts = {"--password", "--recovery-password"};
+    std::vector<std::string> out;
+    for (int i = 0; i < argc; ++i) {
+        std::string s = argv[i];
+        bool next_secret = false;
+        for (const auto& o : secret_opts) {
+            if (s == o) next_secret = true;
+            else if (s.rfind(o + "=", 0) == 0) s = o + "=(secret)";
+        }
+        out.push_back(s);
+        if (next_secret && i + 1 < argc) {
+            out.push_back("(secret)");
+            ++i;
+        }
+    }
+    return out;
+}
+
+// Overwrites secret values in argv so /proc/PID/cmdline no longer shows them once parsed.
+void scrub_argv(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string s = argv[i];
+        for (const char* o : {"--password", "--recovery-password"}) {
+            const size_t n = std::strlen(o);
+            if (s == o && i + 1 < argc) std::memset(argv[i + 1], 'x', std::strlen(argv[i + 1]));
+            else if (s.size() > n && s.compare(0, n, o) == 0 && s[n] == '=')
+                std::memset(argv[i] + n + 1, 'x', s.size() - n - 1);
+        }
+    }
 }
 
 int cmd_verify_image(const std::string& path, bool quiet) {
@@ -52,7 +179,7 @@ int cmd_verify_image(const std::string& path, bool quiet) {
     return 0;
 }
 
-int cmd_info(const std::string& path) {
+int cmd_info(const std::string& path, const volumes::Secrets& secrets, bool hash_volumes) {
     auto img = evidence::open_image(path);
     std::cout << "Evidence: " << path << "\nFormat: " << img->format() << "\nSegments:";
     for (const auto& s : img->segments()) std::cout << " " << s;
@@ -60,21 +187,64 @@ int cmd_info(const std::string& path) {
     if (!img->stored_hashes().md5.empty()) std::cout << "Stored MD5: " << img->stored_hashes().md5 << "\n";
     if (!img->stored_hashes().sha1.empty()) std::cout << "Stored SHA-1: " << img->stored_hashes().sha1 << "\n";
     std::cout << layout::describe(img->tsk());
+    for (const auto& [parent, c] : layout::find_containers(img->tsk(), secrets)) {
+        std::cout << "Container: " << c.kind << " at offset " << c.offset << " of "
+                  << (parent.empty() ? std::string("the image") : "volume " + parent) << ", " << c.length
+                  << " bytes: " << c.status << (c.reason.empty() ? "" : " (" + c.reason + ")") << "\n"
+                  << "    " << c.detail.dump() << "\n";
+        for (const auto& v : c.volumes) {
+            std::cout << "    volume " << v->label() << ", " << v->size() << " bytes";
+            if (hash_volumes) {
+                std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+                EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr);
+                std::vector<uint8_t> buf(1 << 20);
+                uint64_t off = 0;
+                bool ok = true;
+                while (off < v->size()) {
+                    int64_t n = v->read(off, buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), v->size() - off)));
+                    if (n <= 0) {
+                        ok = false;
+                        break;
+                    }
+                    EVP_DigestUpdate(md.get(), buf.data(), static_cast<size_t>(n));
+                    off += static_cast<uint64_t>(n);
+                }
+                unsigned char d[32];
+                unsigned int dl = 0;
+                EVP_DigestFinal_ex(md.get(), d, &dl);
+                std::string hex;
+                for (unsigned i = 0; i < dl; ++i) {
+                    char b[3];
+                    std::snprintf(b, sizeof b, "%02x", d[i]);
+                    hex += b;
+                }
+                std::cout << ", sha256 " << (ok ? hex : "unreadable at offset " + std::to_string(off));
+            }
+            std::cout << "\n";
+        }
+    }
     return 0;
 }
 
 int cmd_ls(const std::string& case_dir, bool deleted, const std::string& glob, const std::string& hash,
-           int64_t evidence, bool header) {
+           int64_t evidence, bool header, bool only_in_snapshots) {
     index::CaseIndex idx(case_dir, false, true);
     std::string sql =
-        "SELECT file_id, evidence_id, partition_offset, allocated, meta_type, type, size, md5, sha256, mtime, path "
-        "FROM v_files "
+        "SELECT file_id, evidence_id, partition_offset, allocated, meta_type, type, size, md5, sha256, mtime, "
+        "CASE WHEN volume IS NULL THEN path ELSE volume || ':' || path END "
+        "FROM v_files v "
         "WHERE 1";
+    // Files of a shadow copy that the volume it belongs to does not hold with the same content.
+    if (only_in_snapshots)
+        sql += " AND v.meta_type = 'r' AND (v.volume LIKE 'vss:%' OR v.volume LIKE '%>vss:%') AND NOT EXISTS "
+               "(SELECT 1 FROM v_files c WHERE c.evidence_id = v.evidence_id AND ifnull(c.volume, '') = "
+               "(CASE WHEN instr(v.volume, '>vss:') > 0 THEN substr(v.volume, 1, instr(v.volume, '>vss:') - 1) ELSE '' END) "
+               "AND c.path = v.path AND c.md5 IS v.md5)";
     if (deleted) sql += " AND allocated = 0";
     if (!glob.empty()) sql += " AND path GLOB ?1";
     if (!hash.empty()) sql += " AND (md5 = lower(?2) OR sha1 = lower(?2) OR sha256 = lower(?2))";
     if (evidence > 0) sql += " AND evidence_id = ?3";
-    sql += " ORDER BY evidence_id, partition_offset, path";
+    sql += " ORDER BY evidence_id, ifnull(volume, ''), partition_offset, path";
     auto s = idx.db().prepare(sql);
     if (!glob.empty()) s.bind(1, glob);
     if (!hash.empty()) s.bind(2, hash);
@@ -161,6 +331,8 @@ int main(int argc, char** argv) {
                      "Largest object (MiB) handed whole to detectors that want whole objects (default 64)")
         ->check(CLI::Range(1, 1 << 16));
 
+    SecretArgs secret_args;
+    add_secret_options(scan, secret_args);
     scan->add_flag("--skip-known-good,!--no-skip-known-good", so.skip_known_good,
                    "Heavy detectors (YARA ...) skip files found in a known-good hash set (default: on)");
 
@@ -171,8 +343,12 @@ int main(int argc, char** argv) {
     vi->add_flag("--quiet,-q", vi_quiet, "Less output");
 
     std::string info_path;
-    auto* info = app.add_subcommand("info", "Show the format, volumes and file systems of an image (like mmls/fsstat)");
+    auto* info = app.add_subcommand("info", "Show the format, volumes, containers and file systems of an image");
     info->add_option("image", info_path, "Evidence image")->required();
+    SecretArgs info_secrets;
+    add_secret_options(info, info_secrets);
+    bool info_hash = false;
+    info->add_flag("--hash-volumes", info_hash, "SHA-256 of each opened container volume (the decrypted data)");
 
     std::string ls_case, ls_glob, ls_hash;
     bool ls_deleted = false, ls_noheader = false;
@@ -184,6 +360,9 @@ int main(int argc, char** argv) {
     ls->add_option("--hash", ls_hash, "Only files with this MD5, SHA-1 or SHA-256");
     ls->add_option("--evidence", ls_evidence, "Only this evidence id");
     ls->add_flag("--no-header", ls_noheader, "Omit the header line");
+    bool ls_snap = false;
+    ls->add_flag("--only-in-snapshots", ls_snap,
+                 "Only files of Volume Shadow Copies that are missing from, or differ from, the current volume");
 
     std::string ex_case, ex_to;
     int64_t ex_id = 0;
@@ -192,6 +371,8 @@ int main(int argc, char** argv) {
     ex->add_option("file_id", ex_id, "file_id from v_files / triage ls")->required();
     ex->add_option("--to", ex_to, "Output folder")->required();
     bool ex_sensitive = false;
+    SecretArgs ex_secrets;
+    add_secret_options(ex, ex_secrets);
     ex->add_flag("--sensitive", ex_sensitive,
                  "Allow exporting a file marked sensitive (matched as abuse material); recorded in the audit log");
 
@@ -240,15 +421,32 @@ int main(int argc, char** argv) {
                 std::cerr << "triage scan: " << e.what() << "\n";
                 return engine::kExitUsage;
             }
-            so.command_line.assign(argv, argv + argc);
+            so.command_line = redact_secrets(argc, argv);
+            try {
+                so.secrets = build_secrets(secret_args, so.images);
+            } catch (const std::invalid_argument& e) {
+                std::cerr << "triage scan: " << e.what() << "\n";
+                return engine::kExitUsage;
+            }
+            scrub_argv(argc, argv);
             install_signal_handlers();
             return engine::run_scan(so, set);
         }
         for (const auto& c : commands)
             if (*c.sub) return c.run();
         if (*vi) return cmd_verify_image(vi_path, vi_quiet);
-        if (*info) return cmd_info(info_path);
-        if (*ls) return cmd_ls(ls_case, ls_deleted, ls_glob, ls_hash, ls_evidence, !ls_noheader);
+        if (*info) {
+            std::vector<volumes::Secrets> s;
+            try {
+                s = build_secrets(info_secrets, {info_path});
+            } catch (const std::invalid_argument& e) {
+                std::cerr << "triage info: " << e.what() << "\n";
+                return engine::kExitUsage;
+            }
+            scrub_argv(argc, argv);
+            return cmd_info(info_path, s[0], info_hash);
+        }
+        if (*ls) return cmd_ls(ls_case, ls_deleted, ls_glob, ls_hash, ls_evidence, !ls_noheader, ls_snap);
         if (*au) return cmd_audit(au_case, au_check);
         if (*ex) {
             index::CaseIndex idx(ex_case, false);
@@ -259,7 +457,15 @@ int main(int argc, char** argv) {
                 idx.audit("sensitive export refused", {{"file_id", ex_id}, {"to", ex_to}});
                 return 3;
             }
-            auto r = exporter::export_file(idx, ex_id, ex_to);
+            std::vector<volumes::Secrets> secrets;
+            try {
+                secrets = build_secrets(ex_secrets, {ex_case});
+            } catch (const std::invalid_argument& e) {
+                std::cerr << "triage export: " << e.what() << "\n";
+                return engine::kExitUsage;
+            }
+            scrub_argv(argc, argv);
+            auto r = exporter::export_file(idx, ex_id, ex_to, secrets[0]);
             idx.audit(sensitive ? "sensitive file exported" : "file exported",
                       {{"file_id", ex_id}, {"to", r.written_path}, {"sha256", r.sha256}, {"bytes", r.bytes}});
             std::cout << r.written_path << "\t" << r.bytes << " bytes\tsha256 " << r.sha256 << "\n";

@@ -47,6 +47,7 @@ struct FileRow {
 
 struct UnallocRange {
     uint64_t start = 0, length = 0;
+    std::string volume;  // container volume the offsets are in ("" the image)
 };
 
 struct Job {
@@ -61,10 +62,10 @@ struct Job {
 
 // Detector findings; offset_base is added to each offset (image offset of an unallocated range).
 void insert_findings(index::Db& db, std::optional<int64_t> file_id, int64_t evidence_id, int64_t offset_base,
-                     const std::vector<FindingRec>& findings) {
+                     const std::vector<FindingRec>& findings, const std::string& volume = "") {
     auto& st = db.cached(
         "INSERT INTO findings(file_id, evidence_id, detector, detector_version, kind, rule, category, severity, offset, "
-        "length, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+        "length, detail, volume) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     for (const auto& f : findings)
         st.bind(1, file_id)
             .bind(2, evidence_id)
@@ -77,6 +78,7 @@ void insert_findings(index::Db& db, std::optional<int64_t> file_id, int64_t evid
             .bind(9, f.offset ? std::optional<int64_t>(*f.offset + offset_base) : std::nullopt)
             .bind(10, f.length)
             .bind(11, f.detail)
+            .bind(12, volume)
             .run();
 }
 
@@ -116,10 +118,11 @@ void insert_file(index::Db& db, const FileRow& r, const ObjectResult* res) {
 
 // Findings on an unallocated range: no file, offsets made image offsets.
 void insert_range_findings(index::Db& db, int64_t evidence_id, const UnallocRange& range, const ObjectResult& res) {
-    insert_findings(db, std::nullopt, evidence_id, static_cast<int64_t>(range.start), res.findings);
-    db.cached("UPDATE unalloc_ranges SET scanned=1 WHERE evidence_id=? AND start_offset=?")
+    insert_findings(db, std::nullopt, evidence_id, static_cast<int64_t>(range.start), res.findings, range.volume);
+    db.cached("UPDATE unalloc_ranges SET scanned=1 WHERE evidence_id=? AND volume=? AND start_offset=?")
         .bind(1, evidence_id)
-        .bind(2, range.start)
+        .bind(2, range.volume)
+        .bind(3, range.start)
         .run();
 }
 
@@ -180,8 +183,8 @@ public:
     void volume(const layout::VolumeInfo& v) override {
         int64_t ev = evidence_id_;
         writer_.post([ev, v](index::Db& db) {
-            db.cached("INSERT OR IGNORE INTO volumes(evidence_id, vs_type, slot, start_offset, length, description, kind) "
-                      "VALUES (?,?,?,?,?,?,?)")
+            db.cached("INSERT OR IGNORE INTO volumes(evidence_id, vs_type, slot, start_offset, length, description, kind, "
+                      "volume) VALUES (?,?,?,?,?,?,?,?)")
                 .bind(1, ev)
                 .bind(2, v.vs_type)
                 .bind(3, v.slot)
@@ -189,6 +192,7 @@ public:
                 .bind(5, v.length)
                 .bind(6, v.description)
                 .bind(7, v.kind)
+                .bind(8, v.volume)
                 .run();
         });
     }
@@ -196,8 +200,9 @@ public:
     bool filesystem_begin(const layout::FsInfo& f) override {
         existing_keys_.clear();
         index::Stmt s = idx_.db().prepare(
-            "SELECT fs_id, status FROM filesystems WHERE evidence_id=? AND offset=? AND fs_type=? AND pool_block=?");
-        s.bind(1, evidence_id_).bind(2, f.offset).bind(3, f.fs_type).bind(4, f.pool_block);
+            "SELECT fs_id, status FROM filesystems WHERE evidence_id=? AND offset=? AND fs_type=? AND pool_block=? AND "
+            "volume=?");
+        s.bind(1, evidence_id_).bind(2, f.offset).bind(3, f.fs_type).bind(4, f.pool_block).bind(5, f.volume);
         if (s.step()) {
             fs_id_ = s.col_int(0);
             if (s.col_text(1) == "complete") return false;
@@ -212,8 +217,8 @@ public:
         int64_t ev = evidence_id_, id = fs_id_;
         writer_.post([ev, id, f](index::Db& db) {
             db.cached("INSERT INTO filesystems(fs_id, evidence_id, volume_id, offset, fs_type, block_size, block_count, "
-                      "pool_block) VALUES (?, ?, (SELECT volume_id FROM volumes WHERE evidence_id=? AND slot=?), ?, ?, ?, "
-                      "?, ?)")
+                      "pool_block, volume) VALUES (?1, ?2, (SELECT volume_id FROM volumes WHERE evidence_id=?3 AND slot=?4 "
+                      "AND volume=?10), ?5, ?6, ?7, ?8, ?9, ?10)")
                 .bind(1, id)
                 .bind(2, ev)
                 .bind(3, ev)
@@ -223,6 +228,7 @@ public:
                 .bind(7, f.block_size)
                 .bind(8, f.block_count)
                 .bind(9, f.pool_block)
+                .bind(10, f.volume)
                 .run();
         });
         return true;
@@ -248,7 +254,8 @@ public:
         row.evidence_id = evidence_id_;
         row.fs_id = fs_id_;
         row.e = e;
-        row.location = label_ + ": file system at offset " + std::to_string(f.offset) + ": inode " +
+        row.location = label_ + (f.volume.empty() ? "" : ": volume " + f.volume) + ": file system at offset " +
+                       std::to_string(f.offset) + ": inode " +
                        std::to_string(e.meta_addr) + " " + e.path;
         if (!e.has_content) {
             writer_.post([row = std::move(row)](index::Db& db) { insert_file(db, row, nullptr); });
@@ -290,19 +297,45 @@ public:
         });
     }
 
-    void unallocated(const std::optional<layout::FsInfo>&, const std::string& kind, uint64_t start,
-                     uint64_t length) override {
+    void unallocated(const std::optional<layout::FsInfo>&, const std::string& kind, uint64_t start, uint64_t length,
+                     const std::string& volume) override {
         int64_t ev = evidence_id_;
         std::optional<int64_t> fs = kind == "fs_unallocated" ? std::optional<int64_t>(fs_id_) : std::nullopt;
         writer_.post([=](index::Db& db) {
-            db.cached("INSERT OR IGNORE INTO unalloc_ranges(evidence_id, fs_id, kind, start_offset, length) "
-                      "VALUES (?,?,?,?,?)")
+            db.cached("INSERT OR IGNORE INTO unalloc_ranges(evidence_id, fs_id, kind, start_offset, length, volume) "
+                      "VALUES (?,?,?,?,?,?)")
                 .bind(1, ev)
                 .bind(2, fs)
                 .bind(3, kind)
                 .bind(4, start)
                 .bind(5, length)
+                .bind(6, volume)
                 .run();
+        });
+    }
+
+    void container(const std::string& parent_volume, const volumes::Container& c) override {
+        int64_t ev = evidence_id_;
+        nlohmann::json labels = nlohmann::json::array();
+        for (const auto& v : c.volumes) labels.push_back(v->label());
+        const std::string where = label_ + (parent_volume.empty() ? "" : ": volume " + parent_volume) + ": " + c.kind +
+                                  " at offset " + std::to_string(c.offset);
+        if (c.status != "opened") ++errors_;
+        writer_.post([=](index::Db& db) {
+            db.cached("INSERT OR REPLACE INTO containers(evidence_id, parent_volume, kind, offset, length, status, reason, "
+                      "detail, volumes) VALUES (?,?,?,?,?,?,?,?,?)")
+                .bind(1, ev)
+                .bind(2, parent_volume)
+                .bind(3, c.kind)
+                .bind(4, c.offset)
+                .bind(5, c.length)
+                .bind(6, c.status)
+                .bind(7, c.reason.empty() ? nullptr : c.reason.c_str())
+                .bind(8, c.detail.dump())
+                .bind(9, labels.dump())
+                .run();
+            // A volume that could not be opened is an area of the evidence not read.
+            if (c.status != "opened") insert_error(db, ev, where, "", std::nullopt, c.status + ": " + c.reason);
         });
     }
 
@@ -448,29 +481,37 @@ private:
 
 public:
     // Streams each unallocated range not yet scanned to the TRIAGE_WANT_UNALLOC detectors.
-    void scan_unallocated(evidence::Image& img) {
+    // Ranges inside container volumes are read through the volume (opened by this run's walk).
+    void scan_unallocated(evidence::Image& img,
+                          const std::map<std::string, std::shared_ptr<volumes::Volume>>& opened_volumes) {
         writer_.flush();
-        std::set<uint64_t> done;
-        {
-            index::Stmt s = idx_.db().prepare("SELECT start_offset FROM unalloc_ranges WHERE evidence_id=? AND scanned=1");
-            s.bind(1, evidence_id_);
-            while (s.step()) done.insert(static_cast<uint64_t>(s.col_int(0)));
-        }
         index::Stmt s = idx_.db().prepare(
-            "SELECT start_offset, length, kind FROM unalloc_ranges WHERE evidence_id=? AND scanned=0 ORDER BY start_offset");
+            "SELECT start_offset, length, kind, volume FROM unalloc_ranges WHERE evidence_id=? AND scanned=0 "
+            "ORDER BY volume, start_offset");
         s.bind(1, evidence_id_);
         std::vector<std::pair<UnallocRange, std::string>> pending;
         while (s.step())
-            pending.push_back({{static_cast<uint64_t>(s.col_int(0)), static_cast<uint64_t>(s.col_int(1))}, s.col_text(2)});
+            pending.push_back(
+                {{static_cast<uint64_t>(s.col_int(0)), static_cast<uint64_t>(s.col_int(1)), s.col_text(3)}, s.col_text(2)});
         const size_t bs = 1 << 20;
         std::vector<uint8_t> buf(bs);
         for (const auto& [r, kind] : pending) {
             if (g_cancel.load()) break;
+            evidence::Image* src = &img;
+            if (!r.volume.empty()) {
+                auto it = opened_volumes.find(r.volume);
+                if (it == opened_volumes.end()) {
+                    error(label_ + ": volume " + r.volume,
+                          "unallocated ranges not scanned: the volume was not opened in this run (give its secret)");
+                    continue;
+                }
+                src = it->second.get();
+            }
             char name[64];
             std::snprintf(name, sizeof name, "unalloc@0x%llx", static_cast<unsigned long long>(r.start));
             auto job = std::make_shared<Job>();
             job->unalloc = r;
-            job->row.e.path = name;
+            job->row.e.path = r.volume.empty() ? std::string(name) : r.volume + "/" + name;
             job->row.e.name = kind;
             struct CloseOnExit {
                 Job& j;
@@ -480,10 +521,11 @@ public:
             jobs_.push(job);
             for (uint64_t off = 0; off < r.length && !g_cancel.load();) {
                 size_t want = static_cast<size_t>(std::min<uint64_t>(bs, r.length - off));
-                int64_t n = img.read(r.start + off, buf.data(), want);
+                int64_t n = src->read(r.start + off, buf.data(), want);
                 if (n <= 0) {
                     job->read_ok = false;
-                    job->read_error = "read error at image offset " + std::to_string(r.start + off);
+                    job->read_error = "read error at " + std::string(r.volume.empty() ? "image" : "volume") +
+                                      " offset " + std::to_string(r.start + off);
                     break;
                 }
                 Block b;
@@ -722,13 +764,17 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                 layout::WalkOptions wo;
                 wo.block_size = opt.block_size;
                 wo.cancel = &g_cancel;
+                static const volumes::Secrets kNoSecrets;
+                wo.secrets = n < opt.secrets.size() ? &opt.secrets[n] : &kNoSecrets;
+                if (!wo.secrets->empty())  // which kinds were given, never the secrets themselves
+                    idx.audit("secrets supplied", {{"evidence_id", evidence_id}, {"kinds", wo.secrets->kinds()}});
                 try {
                     summary = layout::walk(img->tsk(), path, scan, wo);
                 } catch (const evidence::ImageError& e) {
                     scan.error(path, e.what());
                 }
                 scan.wait_idle();
-                if (scan.wants_unallocated() && scan.fatal().empty() && !g_cancel.load()) scan.scan_unallocated(*img);
+                if (scan.wants_unallocated() && scan.fatal().empty() && !g_cancel.load()) scan.scan_unallocated(*img, summary.opened);
                 scan.finish_workers();
                 if (!scan.fatal().empty()) throw std::runtime_error(scan.fatal());
                 walk_errors = scan.errors();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/detectors.hpp"
+#include "volumes/volumes.hpp"
 
 #include <atomic>
 #include <string>
@@ -22,7 +23,9 @@ struct ScanOptions {
     uint64_t plugin_memory_mb = 2048;   // address-space limit of each plugin process
     uint64_t whole_object_cap_mb = 64;  // TRIAGE_WANT_WHOLE detectors see objects up to this size
     bool skip_known_good = true;        // heavy detectors (YARA ...) skip files in a known-good set
-    std::vector<std::string> command_line;  // recorded in the audit log
+    std::vector<std::string> command_line;  // recorded in the audit log (secrets already removed)
+    // Secrets for encrypted volumes, one entry per image (same order as images; may be shorter).
+    std::vector<volumes::Secrets> secrets;
 };
 
 // Exit codes of `triage scan`.

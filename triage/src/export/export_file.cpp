@@ -54,10 +54,11 @@ bool is_sensitive(index::CaseIndex& idx, int64_t file_id) {
     return s.col_int(0) != 0;
 }
 
-ExportResult export_file(index::CaseIndex& idx, int64_t file_id, const std::string& to_dir) {
+ExportResult export_file(index::CaseIndex& idx, int64_t file_id, const std::string& to_dir,
+                         const volumes::Secrets& secrets) {
     index::Stmt s = idx.db().prepare(
         "SELECT e.segments, fs.offset, f.meta_addr, f.attr_type, f.attr_id, f.name, f.meta_type, f.stream, "
-        "(SELECT value FROM hashes h WHERE h.file_id=f.file_id AND h.algorithm='sha256') "
+        "(SELECT value FROM hashes h WHERE h.file_id=f.file_id AND h.algorithm='sha256'), fs.volume "
         "FROM files f JOIN filesystems fs ON fs.fs_id=f.fs_id JOIN evidence e ON e.evidence_id=f.evidence_id "
         "WHERE f.file_id=?");
     s.bind(1, file_id);
@@ -71,12 +72,18 @@ ExportResult export_file(index::CaseIndex& idx, int64_t file_id, const std::stri
     const std::string meta_type = s.col_text(6);
     const bool typed = !s.col_null(7) || attr_type != 0;
     const auto indexed_sha256 = s.col_opt_text(8);
+    const std::string volume = s.col_text(9);
     if (meta_type != "r") throw std::runtime_error("file " + std::to_string(file_id) + " ('" + name + "') has no content to export (type " + meta_type + ")");
 
     const std::string image_path = segments.at(0).get<std::string>();
     auto img = evidence::open_image(image_path);
-    std::unique_ptr<TSK_FS_INFO, FsCloser> fsys(tsk_fs_open_img(img->tsk(), static_cast<TSK_OFF_T>(fs_offset), TSK_FS_TYPE_DETECT));
-    if (!fsys) throw std::runtime_error("cannot open the file system at offset " + std::to_string(fs_offset) + " of '" + image_path + "': " + layout::tsk_error_text());
+    // A file inside a container volume (LVM, LUKS, BitLocker, a shadow copy): open the volume again.
+    std::vector<std::shared_ptr<volumes::Volume>> keep;
+    TSK_IMG_INFO* src = volume.empty() ? img->tsk() : layout::open_volume(img->tsk(), volume, secrets, keep);
+    std::unique_ptr<TSK_FS_INFO, FsCloser> fsys(tsk_fs_open_img(src, static_cast<TSK_OFF_T>(fs_offset), TSK_FS_TYPE_DETECT));
+    if (!fsys)
+        throw std::runtime_error("cannot open the file system at offset " + std::to_string(fs_offset) + " of '" +
+                                 image_path + (volume.empty() ? "" : "' volume '" + volume) + "': " + layout::tsk_error_text());
     std::unique_ptr<TSK_FS_FILE, FileCloser> file(tsk_fs_file_open_meta(fsys.get(), nullptr, meta));
     if (!file) throw std::runtime_error("cannot open inode " + std::to_string(meta) + " in '" + image_path + "': " + layout::tsk_error_text());
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "index/case_index.hpp"
+#include "volumes/volumes.hpp"
 
 #include <cstdint>
 #include <string>
@@ -26,6 +27,8 @@ struct ExportResult {
 bool is_sensitive(index::CaseIndex& idx, int64_t file_id);
 
 // Throws std::runtime_error with a message naming the file and the problem.
-ExportResult export_file(index::CaseIndex& idx, int64_t file_id, const std::string& to_dir);
+// secrets: for files inside encrypted volumes (the same the scan was given).
+ExportResult export_file(index::CaseIndex& idx, int64_t file_id, const std::string& to_dir,
+                         const volumes::Secrets& secrets = {});
 
 }  // namespace triage::exporter

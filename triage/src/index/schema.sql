@@ -40,20 +40,39 @@ CREATE TABLE IF NOT EXISTS evidence (
 CREATE TABLE IF NOT EXISTS volumes (
     volume_id     INTEGER PRIMARY KEY,
     evidence_id   INTEGER NOT NULL REFERENCES evidence(evidence_id),
+    volume        TEXT NOT NULL DEFAULT '',   -- the container volume this table lies in ('' the evidence)
     vs_type       TEXT NOT NULL,
     slot          INTEGER NOT NULL,           -- TSK partition address
     start_offset  INTEGER NOT NULL,           -- bytes from the start of the image
     length        INTEGER NOT NULL,           -- bytes
     description   TEXT,
     kind          TEXT NOT NULL CHECK (kind IN ('partition', 'unallocated', 'meta')),
-    UNIQUE (evidence_id, slot)
+    UNIQUE (evidence_id, volume, slot)
+);
+
+-- Containers TSK does not open itself, found in a partition, a whole image or a volume: LVM2
+-- physical volumes, LUKS, BitLocker and FileVault 2 volumes, the shadow copies of NTFS
+-- volumes. Encrypted ones are recorded whether or not a secret opened them.
+CREATE TABLE IF NOT EXISTS containers (
+    container_id  INTEGER PRIMARY KEY,
+    evidence_id   INTEGER NOT NULL REFERENCES evidence(evidence_id),
+    parent_volume TEXT NOT NULL DEFAULT '',   -- the volume it lies in ('' the evidence)
+    kind          TEXT NOT NULL,              -- lvm, luks, bitlocker, filevault, vss
+    offset        INTEGER NOT NULL,           -- bytes from the start of the parent
+    length        INTEGER NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('opened', 'locked', 'unsupported', 'damaged')),
+    reason        TEXT,                       -- why it was not opened
+    detail        TEXT NOT NULL,              -- JSON: identifiers, method, key protectors, times (never a secret)
+    volumes       TEXT NOT NULL,              -- JSON array of the labels of the volumes it opened
+    UNIQUE (evidence_id, parent_volume, kind, offset)
 );
 
 CREATE TABLE IF NOT EXISTS filesystems (
     fs_id         INTEGER PRIMARY KEY,
     evidence_id   INTEGER NOT NULL REFERENCES evidence(evidence_id),
     volume_id     INTEGER REFERENCES volumes(volume_id),
-    offset        INTEGER NOT NULL,           -- bytes from the start of the image (of the pool for APFS)
+    volume        TEXT NOT NULL DEFAULT '',   -- container volume: 'lvm:vg/lv', 'luks:<uuid>', 'bitlocker:<guid>', 'vss:1' ...
+    offset        INTEGER NOT NULL,           -- bytes from the start of the image or volume (of the pool for APFS)
     fs_type       TEXT NOT NULL,
     pool_block    INTEGER NOT NULL DEFAULT -1,-- APFS: the volume's superblock block in its container, else -1
     block_size    INTEGER,
@@ -61,7 +80,7 @@ CREATE TABLE IF NOT EXISTS filesystems (
     status        TEXT NOT NULL DEFAULT 'walking' CHECK (status IN ('walking', 'complete')),
     -- Several file systems can share an offset: the volumes of an APFS container, or two
     -- file systems TSK finds in one partition (both are walked).
-    UNIQUE (evidence_id, offset, fs_type, pool_block)
+    UNIQUE (evidence_id, volume, offset, fs_type, pool_block)
 );
 
 -- Every name TSK lists (allocated, deleted, orphan, virtual) and every NTFS data stream.
@@ -129,9 +148,11 @@ CREATE TABLE IF NOT EXISTS findings (
     rule              TEXT,
     category          TEXT,
     severity          INTEGER,
-    offset            INTEGER,
+    offset            INTEGER,                -- object offset; for unallocated ranges (file_id NULL) image offset,
+                                              -- or the offset in the container volume named by volume
     length            INTEGER,
-    detail            TEXT
+    detail            TEXT,
+    volume            TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS findings_file ON findings(file_id);
 
@@ -142,10 +163,11 @@ CREATE TABLE IF NOT EXISTS unalloc_ranges (
     evidence_id   INTEGER NOT NULL REFERENCES evidence(evidence_id),
     fs_id         INTEGER REFERENCES filesystems(fs_id),
     kind          TEXT NOT NULL CHECK (kind IN ('fs_unallocated', 'unpartitioned', 'no_filesystem')),
-    start_offset  INTEGER NOT NULL,           -- bytes from the start of the image
+    volume        TEXT NOT NULL DEFAULT '',   -- container volume the range lies in ('' the image)
+    start_offset  INTEGER NOT NULL,           -- bytes from the start of the image (of the volume)
     length        INTEGER NOT NULL,
     scanned       INTEGER NOT NULL DEFAULT 0, -- 1 once the unallocated-space detectors ran over it
-    UNIQUE (evidence_id, kind, start_offset)
+    UNIQUE (evidence_id, volume, kind, start_offset)
 );
 
 CREATE TABLE IF NOT EXISTS errors (
@@ -200,7 +222,7 @@ SELECT f.file_id, f.evidence_id, fs.offset AS partition_offset, fs.fs_type, f.pa
        strftime('%Y-%m-%dT%H:%M:%SZ', f.atime, 'unixepoch') AS atime,
        strftime('%Y-%m-%dT%H:%M:%SZ', f.ctime, 'unixepoch') AS ctime,
        strftime('%Y-%m-%dT%H:%M:%SZ', f.crtime, 'unixepoch') AS crtime,
-       f.known_good, f.sensitive
+       f.known_good, f.sensitive, NULLIF(fs.volume, '') AS volume
 FROM files f JOIN filesystems fs ON fs.fs_id = f.fs_id;
 
 CREATE VIEW IF NOT EXISTS v_errors AS

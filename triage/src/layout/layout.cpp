@@ -191,7 +191,9 @@ struct UnallocContext {
     uint64_t run_start = 0, run_len = 0;  // in blocks
     bool have = false;
     void flush() {
-        if (have) sink->unallocated(*info, "fs_unallocated", info->offset + run_start * block_size, run_len * block_size);
+        if (have)
+            sink->unallocated(*info, "fs_unallocated", info->offset + run_start * block_size, run_len * block_size,
+                              info->volume);
         have = false;
     }
 };
@@ -212,6 +214,7 @@ TSK_WALK_RET_ENUM unalloc_cb(const TSK_FS_BLOCK* block, void* ptr) {
 
 std::string fs_location(const std::string& prefix, const FsInfo& info) {
     std::string s = prefix;
+    if (!info.volume.empty()) s += ": volume " + info.volume;
     if (info.slot) s += ": partition " + std::to_string(*info.slot);
     s += ": file system at offset " + std::to_string(info.offset);
     if (info.pool_block >= 0) s += " (pool volume at block " + std::to_string(info.pool_block) + ")";
@@ -283,15 +286,77 @@ std::vector<TSK_FS_TYPE_ENUM> ambiguous_types(const std::string& message) {
 
 // Opens and walks whatever file systems sit at offset: one TSK detects; each of several when
 // TSK finds more than one; the volumes of a pool (APFS). False when there are none.
-bool walk_fs(TSK_IMG_INFO* img, uint64_t offset, std::optional<int64_t> slot, const std::string& prefix,
-             LayoutSink& sink, const WalkOptions& opt, WalkSummary& sum, std::string& open_error) {
+void walk_image(TSK_IMG_INFO* img, const std::string& volume, const std::string& prefix, LayoutSink& sink,
+                const WalkOptions& opt, WalkSummary& sum, int depth);
+
+constexpr int kMaxVolumeDepth = 4;  // containers inside containers (LUKS in LVM in a partition ...)
+
+// Walks each volume a container opened, as a disk of its own.
+void walk_container(const volumes::Container& c, const std::string& parent_volume, const std::string& prefix,
+                    LayoutSink& sink, const WalkOptions& opt, WalkSummary& sum, int depth) {
+    sink.container(parent_volume, c);
+    for (const auto& v : c.volumes) {
+        if (opt.cancel && opt.cancel->load()) return;
+        sum.opened[v->label()] = v;
+        TSK_IMG_INFO* vi = v->tsk();
+        if (!vi) {
+            sink.error(prefix + ": volume " + v->label(), "cannot read the volume: " + tsk_error_text());
+            continue;
+        }
+        if (depth + 1 > kMaxVolumeDepth) {
+            sink.error(prefix + ": volume " + v->label(),
+                       "not walked: more than " + std::to_string(kMaxVolumeDepth) + " levels of nested volumes");
+            continue;
+        }
+        walk_image(vi, v->label(), prefix, sink, opt, sum, depth + 1);
+    }
+}
+
+// An LVM physical volume, LUKS or BitLocker volume (strong signatures, checked before the file
+// systems), or a FileVault volume (weak: only where no file system was found) in the range:
+// recorded, and walked when it opens. False when the range holds none of them.
+bool try_container(TSK_IMG_INFO* img, const std::string& volume, uint64_t offset, uint64_t length,
+                   const std::string& prefix, LayoutSink& sink, const WalkOptions& opt, WalkSummary& sum, int depth,
+                   bool weak) {
+    static const volumes::Secrets kNone;
+    const volumes::Secrets& secrets = opt.secrets ? *opt.secrets : kNone;
+    std::optional<volumes::Container> c;
+    try {
+        c = weak ? volumes::probe_filevault({img, offset, length}, secrets)
+                 : volumes::probe({img, offset, length}, secrets, volume);
+    } catch (const std::exception& e) {
+        sink.error(prefix + (volume.empty() ? "" : ": volume " + volume) + ": offset " + std::to_string(offset),
+                   std::string("volume container not read: ") + e.what());
+        return false;
+    }
+    if (!c) return false;
+    walk_container(*c, volume, prefix, sink, opt, sum, depth);
+    return true;
+}
+
+bool walk_fs(TSK_IMG_INFO* img, const std::string& volume, uint64_t offset, std::optional<int64_t> slot,
+             const std::string& prefix, LayoutSink& sink, const WalkOptions& opt, WalkSummary& sum,
+             std::string& open_error, int depth) {
     FsInfo info;
+    info.volume = volume;
     info.offset = offset;
     info.slot = slot;
     tsk_error_reset();
     if (TSK_FS_INFO* fs = tsk_fs_open_img(img, static_cast<TSK_OFF_T>(offset), TSK_FS_TYPE_DETECT)) {
         walk_open_fs(fs, info, prefix, sink, opt, sum);
+        const bool ntfs = TSK_FS_TYPE_ISNTFS(fs->ftype);
+        const uint64_t fs_bytes = static_cast<uint64_t>(fs->block_count) * fs->block_size;
         tsk_fs_close(fs);
+        // The shadow copies of an NTFS volume, each walked as its own view.
+        if (ntfs && volume.find("vss:") == std::string::npos) {
+            std::optional<volumes::Container> vss;
+            try {
+                vss = volumes::probe_vss({img, offset, std::max<uint64_t>(fs_bytes, 1)}, volume);
+            } catch (const std::exception& e) {
+                sink.error(fs_location(prefix, info), std::string("shadow copies not read: ") + e.what());
+            }
+            if (vss) walk_container(*vss, volume, prefix, sink, opt, sum, depth);
+        }
         return true;
     }
     open_error = tsk_error_text();
@@ -352,6 +417,16 @@ bool walk_fs(TSK_IMG_INFO* img, uint64_t offset, std::optional<int64_t> slot, co
 
 WalkSummary walk(TSK_IMG_INFO* img, const std::string& prefix, LayoutSink& sink, const WalkOptions& opt) {
     WalkSummary sum;
+    walk_image(img, "", prefix, sink, opt, sum, 0);
+    return sum;
+}
+
+namespace {
+
+// The walk of one disk: the evidence itself, or a volume inside a container (volume = its label).
+void walk_image(TSK_IMG_INFO* img, const std::string& volume, const std::string& prefix_in, LayoutSink& sink,
+                const WalkOptions& opt, WalkSummary& sum, int depth) {
+    const std::string prefix = volume.empty() ? prefix_in : prefix_in + ": volume " + volume;
     tsk_error_reset();
     TSK_VS_INFO* vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
     if (vs) {
@@ -361,6 +436,7 @@ WalkSummary walk(TSK_IMG_INFO* img, const std::string& prefix, LayoutSink& sink,
             const TSK_VS_PART_INFO* part = tsk_vs_part_get(vs, i);
             if (!part) continue;
             VolumeInfo v;
+            v.volume = volume;
             v.vs_type = vn ? vn : "unknown";
             v.slot = part->addr;
             v.start = static_cast<uint64_t>(part->start) * vs->block_size;
@@ -377,14 +453,16 @@ WalkSummary walk(TSK_IMG_INFO* img, const std::string& prefix, LayoutSink& sink,
             sink.volume(v);
             ++sum.volumes;
             if (v.kind == "unallocated") {
-                sink.unallocated(std::nullopt, "unpartitioned", v.start, v.length);
+                sink.unallocated(std::nullopt, "unpartitioned", v.start, v.length, volume);
             } else if (v.kind == "partition") {
                 std::string err;
-                if (!walk_fs(img, v.start, v.slot, prefix, sink, opt, sum, err)) {
+                if (!try_container(img, volume, v.start, v.length, prefix_in, sink, opt, sum, depth, false) &&
+                    !walk_fs(img, volume, v.start, v.slot, prefix_in, sink, opt, sum, err, depth) &&
+                    !try_container(img, volume, v.start, v.length, prefix_in, sink, opt, sum, depth, true)) {
                     sink.error(prefix + ": partition " + std::to_string(v.slot) + " at offset " + std::to_string(v.start) +
                                    " (" + v.description + ")",
                                "no file system The Sleuth Kit can read: " + err);
-                    sink.unallocated(std::nullopt, "no_filesystem", v.start, v.length);
+                    sink.unallocated(std::nullopt, "no_filesystem", v.start, v.length, volume);
                 }
             }
         }
@@ -392,13 +470,93 @@ WalkSummary walk(TSK_IMG_INFO* img, const std::string& prefix, LayoutSink& sink,
     } else {
         std::string vs_err = tsk_error_text();
         std::string err;
-        if (!walk_fs(img, 0, std::nullopt, prefix, sink, opt, sum, err)) {
+        const uint64_t size = static_cast<uint64_t>(img->size);
+        if (!try_container(img, volume, 0, size, prefix_in, sink, opt, sum, depth, false) &&
+            !walk_fs(img, volume, 0, std::nullopt, prefix_in, sink, opt, sum, err, depth) &&
+            !try_container(img, volume, 0, size, prefix_in, sink, opt, sum, depth, true)) {
             sink.error(prefix + ": offset 0", "no volume system (" + vs_err + ") and no file system (" + err + ")");
-            sink.unallocated(std::nullopt, "no_filesystem", 0, static_cast<uint64_t>(img->size));
+            sink.unallocated(std::nullopt, "no_filesystem", 0, static_cast<uint64_t>(img->size), volume);
         }
     }
-    return sum;
 }
+
+// The ranges a container can lie in: the whole disk and each allocated partition.
+std::vector<std::pair<uint64_t, uint64_t>> candidate_ranges(TSK_IMG_INFO* img) {
+    std::vector<std::pair<uint64_t, uint64_t>> r = {{0, static_cast<uint64_t>(img->size)}};
+    tsk_error_reset();
+    if (TSK_VS_INFO* vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT)) {
+        for (TSK_PNUM_T i = 0; i < vs->part_count; ++i) {
+            const TSK_VS_PART_INFO* p = tsk_vs_part_get(vs, i);
+            if (p && (p->flags & TSK_VS_PART_FLAG_ALLOC))
+                r.push_back({static_cast<uint64_t>(p->start) * vs->block_size, static_cast<uint64_t>(p->len) * vs->block_size});
+        }
+        tsk_vs_close(vs);
+    }
+    tsk_error_reset();
+    return r;
+}
+
+}  // namespace
+
+namespace {
+void find_in(TSK_IMG_INFO* img, const std::string& volume, const volumes::Secrets& secrets, int depth,
+             std::vector<std::pair<std::string, volumes::Container>>& out) {
+    for (const auto& [off, len] : candidate_ranges(img)) {
+        std::optional<volumes::Container> found[3];
+        found[0] = volumes::probe({img, off, len}, secrets, volume);
+        if (!found[0]) {
+            found[1] = volumes::probe_vss({img, off, len}, volume);
+            if (!found[1]) {
+                tsk_error_reset();
+                TSK_FS_INFO* fs = tsk_fs_open_img(img, static_cast<TSK_OFF_T>(off), TSK_FS_TYPE_DETECT);
+                if (fs) tsk_fs_close(fs);
+                else found[2] = volumes::probe_filevault({img, off, len}, secrets);
+                tsk_error_reset();
+            }
+        }
+        for (auto& c : found) {
+            if (!c) continue;
+            out.push_back({volume, *c});
+            if (depth < kMaxVolumeDepth)
+                for (const auto& v : c->volumes)
+                    if (TSK_IMG_INFO* vi = v->tsk()) find_in(vi, v->label(), secrets, depth + 1, out);
+        }
+    }
+}
+}  // namespace
+
+std::vector<std::pair<std::string, volumes::Container>> find_containers(TSK_IMG_INFO* img,
+                                                                        const volumes::Secrets& secrets) {
+    std::vector<std::pair<std::string, volumes::Container>> out;
+    find_in(img, "", secrets, 0, out);
+    return out;
+}
+
+TSK_IMG_INFO* open_volume(TSK_IMG_INFO* img, const std::string& label, const volumes::Secrets& secrets,
+                          std::vector<std::shared_ptr<volumes::Volume>>& keep) {
+    // Follow the chain "a>b>c" one container at a time, probing where the walk would have.
+    std::string have;
+    TSK_IMG_INFO* cur = img;
+    while (have != label) {
+        std::shared_ptr<volumes::Volume> next;
+        for (const auto& [off, len] : candidate_ranges(cur)) {
+            std::vector<volumes::Container> found;
+            if (auto c = volumes::probe({cur, off, len}, secrets, have)) found.push_back(std::move(*c));
+            if (auto c = volumes::probe_vss({cur, off, len}, have)) found.push_back(std::move(*c));
+            for (auto& c : found)
+                for (auto& v : c.volumes)
+                    if (label == v->label() || label.rfind(v->label() + ">", 0) == 0) next = v;
+            if (next) break;
+        }
+        if (!next) throw std::runtime_error("volume '" + label + "' not found or not unlocked (give its secret)");
+        keep.push_back(next);
+        have = next->label();
+        cur = next->tsk();
+        if (!cur) throw std::runtime_error("volume '" + have + "' cannot be read");
+    }
+    return cur;
+}
+
 
 std::string describe(TSK_IMG_INFO* img) {
     std::ostringstream out;

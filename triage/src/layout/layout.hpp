@@ -3,17 +3,22 @@
 // LayoutSink and never stops on damage: each problem becomes an error for the sink.
 #pragma once
 
+#include "volumes/volumes.hpp"
+
 #include <tsk/libtsk.h>
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace triage::layout {
 
 struct VolumeInfo {
+    std::string volume;        // the container volume it lies in ("" for the evidence itself)
     std::string vs_type;       // "dos", "gpt", ...
     int64_t slot = 0;          // TSK partition address
     uint64_t start = 0;        // bytes
@@ -23,7 +28,8 @@ struct VolumeInfo {
 };
 
 struct FsInfo {
-    uint64_t offset = 0;       // bytes from the image start
+    std::string volume;        // the container volume it lies in, e.g. "lvm:vg/lv", "vss:1" ("" for the evidence)
+    uint64_t offset = 0;       // bytes from the start of the image (of the volume when volume is set)
     std::string fs_type;
     uint64_t block_size = 0;
     uint64_t block_count = 0;
@@ -62,20 +68,28 @@ public:
     virtual bool filesystem_begin(const FsInfo& fs) = 0;
     virtual void file(const FsInfo& fs, const FileEntry& entry, const ContentReader& content) = 0;
     virtual void filesystem_end(const FsInfo& fs, bool walk_ok) = 0;
+    // start: bytes from the start of the image, or of the volume when volume is set.
     virtual void unallocated(const std::optional<FsInfo>& fs, const std::string& kind, uint64_t start,
-                             uint64_t length) = 0;
+                             uint64_t length, const std::string& volume) = 0;
+    // A container found in the range of a partition (or of the whole image or volume) that holds
+    // no file system TSK reads, or the shadow copies of an NTFS volume; opened or not.
+    virtual void container(const std::string& parent_volume, const volumes::Container& c) = 0;
     virtual void error(const std::string& location, const std::string& message) = 0;
 };
 
 struct WalkOptions {
     size_t block_size = 1 << 20;             // bytes handed to detectors at once
     const std::atomic<bool>* cancel = nullptr;
+    const volumes::Secrets* secrets = nullptr;  // for encrypted volumes of this evidence item
 };
 
 struct WalkSummary {
     int volumes = 0;
     int filesystems = 0;       // opened
     uint64_t files = 0;
+    // The container volumes opened (LVM, LUKS, BitLocker, shadow copies), by label: kept open
+    // after the walk so their unallocated ranges can be read.
+    std::map<std::string, std::shared_ptr<volumes::Volume>> opened;
 };
 
 // Walks every volume and file system of img. location_prefix names the evidence in errors.
@@ -85,5 +99,15 @@ WalkSummary walk(TSK_IMG_INFO* img, const std::string& location_prefix, LayoutSi
 std::string describe(TSK_IMG_INFO* img);
 
 std::string tsk_error_text();
+
+// Every container in img (the whole disk and each partition), and in the volumes they open,
+// without walking file systems (the `info` command). parent_volume of each is in .second.
+std::vector<std::pair<std::string, volumes::Container>> find_containers(TSK_IMG_INFO* img,
+                                                                        const volumes::Secrets& secrets);
+
+// Opens the container volume LABEL (as the walk named it) of img again, e.g. for export;
+// keep holds it open. Throws std::runtime_error naming the label when it cannot be found or unlocked.
+TSK_IMG_INFO* open_volume(TSK_IMG_INFO* img, const std::string& label, const volumes::Secrets& secrets,
+                          std::vector<std::shared_ptr<volumes::Volume>>& keep);
 
 }  // namespace triage::layout
