@@ -280,9 +280,12 @@ TEST_CASE("content: zip bombs and deep nesting stay within the limits, which are
     CHECK(th::sql_int(c, "SELECT max(length(path) - length(replace(path, '>', ''))) FROM v_files WHERE path LIKE '/deep.zip%'") == 6);
     CHECK(th::sql1(c, "SELECT path FROM v_files WHERE path LIKE '%>f.txt'").empty());
 
-    // With a larger depth the engine's own nesting cap (8 levels) is what stops, also recorded.
+    // With a larger depth the engine's own nesting cap (8 levels) is what stops, also recorded;
+    // with a 1 MiB archive cap the 5 MB nested.zip is not opened, and that is a finding too.
     const std::string c2 = t / "case2";
-    REQUIRE(th::scan({img}, c2, "--option archive.max_depth=30 --disable exif") == 0);
+    REQUIRE(th::scan({img}, c2, "--option archive.max_depth=30 --option archive.max_archive_mib=1 --disable exif") == 0);
+    CHECK(count(c2, "v.path='/nested.zip' AND f.kind='archive_limit' AND f.rule='archive_size'") == 1);
+    CHECK(th::sql_int(c2, "SELECT count(*) FROM v_files WHERE path LIKE '/nested.zip>%'") == 0);
     CHECK(th::sql_int(c2, "SELECT max(length(path) - length(replace(path, '>', ''))) FROM v_files WHERE path LIKE '/deep.zip%'") == 9);
     CHECK(th::sql_int(c2, "SELECT count(*) FROM v_errors WHERE message LIKE '%levels of nested objects%'") >= 1);
 }
