@@ -7,8 +7,9 @@
 //                         such as NTFS's $UpCase hold every value equally often)
 //   luks1, luks2          "LUKS\xba\xbe" at 0 (version at 6)
 //   bitlocker             "-FVE-FS-" at 3 (a BitLocker volume's boot sector)
-//   filevault2            a Core Storage physical volume header ("CS" at 88, version 1 at 90),
-//                         FileVault 2's container before APFS
+//   filevault2            a Core Storage physical volume header: format version 1 and block type
+//                         0x0010 at 8, "CS" at 88, checksum algorithm 1 (CRC-32C) at 90 (the
+//                         layout libfvde documents); FileVault 2's container before APFS
 //   encrypted_dmg         "encrcdsa" at 0 (encrypted disk image, FileVault 1 sparse bundles)
 //   veracrypt_truecrypt   heuristic: high entropy, no known header at all, size a multiple of
 //                         512 and at least 256 KiB (VeraCrypt/TrueCrypt volumes have no
@@ -197,7 +198,7 @@ public:
         } else if (at(head_, 3, "-FVE-FS-"sv)) {
             header = true;
             report("bitlocker", 7, "{" + measured + "}");
-        } else if (at(head_, 88, "CS"sv) && head_.size() >= 92 && head_[90] == 1 && head_[91] == 0) {
+        } else if (at(head_, 88, "CS"sv) && at(head_, 8, "\x01\x00\x10\x00"sv) && at(head_, 90, "\x01\x00\x00\x00"sv)) {
             header = true;
             report("filevault2", 7, "{\"container\":\"Core Storage\"," + measured + "}");
         } else if (at(head_, 0, "encrcdsa"sv)) {

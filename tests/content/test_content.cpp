@@ -411,6 +411,10 @@ TEST_CASE("content: entropy and encrypted containers and documents", "[content]"
     REQUIRE(trim(sh("file -b " + th::q(tree + "/locked.docx"))) == "CDFV2 Encrypted");
     sh("/usr/bin/python3 -c 'import sys, os; open(sys.argv[1], \"wb\").write(b\"\\xebX\\x90-FVE-FS-\" + os.urandom(500) + b\"\\x55\\xaa\" + os.urandom(65536))' " +
        th::q(tree + "/bitlocker.img"));
+    // A Core Storage physical volume header as libfvde documents it (no Debian tool writes one).
+    sh("/usr/bin/python3 -c 'import sys, os, struct; h = bytearray(os.urandom(512)); h[8:12] = struct.pack(\"<HH\", 1, 0x10); "
+       "h[88:94] = b\"CS\" + struct.pack(\"<I\", 1); open(sys.argv[1], \"wb\").write(bytes(h) + os.urandom(65536))' " +
+       th::q(tree + "/corestorage.img"));
     const std::string img = fs_image(t, tree, "64M");
     const std::string c = t / "case";
     REQUIRE(th::scan({img}, c) == 0);
@@ -431,6 +435,7 @@ TEST_CASE("content: entropy and encrypted containers and documents", "[content]"
     CHECK(rules("/open.pdf").empty());
     CHECK(rules("/locked.docx") == "office");
     CHECK(rules("/bitlocker.img") == "bitlocker");
+    CHECK(rules("/corestorage.img") == "filevault2");
     // The UUID in the LUKS finding is the one cryptsetup reports.
     for (const char* v : {"luks1", "luks2"}) {
         const auto d = nlohmann::json::parse(th::sql1(c, std::string("SELECT detail FROM v_findings f JOIN v_files v ON "
