@@ -10,6 +10,11 @@ extern "C" const triage_plugin* triage_builtin_hashset_entry(uint32_t host_api_v
 extern "C" const triage_plugin* triage_builtin_pdq_entry(uint32_t host_api_version);
 extern "C" const triage_plugin* triage_builtin_fuzzy_entry(uint32_t host_api_version);
 extern "C" const triage_plugin* triage_builtin_carve_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_filetype_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_archive_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_exif_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_entropy_entry(uint32_t host_api_version);
+extern "C" const triage_plugin* triage_builtin_embedded_entry(uint32_t host_api_version);
 
 namespace triage::plugins {
 
@@ -23,6 +28,11 @@ std::span<const BuiltinEntry> builtin_entries() {
         {"pdq", &triage_builtin_pdq_entry},
         {"fuzzy", &triage_builtin_fuzzy_entry},
         {"carve", &triage_builtin_carve_entry, false},  // reads all unallocated space: opt-in
+        {"filetype", &triage_builtin_filetype_entry},
+        {"archive", &triage_builtin_archive_entry},
+        {"exif", &triage_builtin_exif_entry},
+        {"entropy", &triage_builtin_entropy_entry},
+        {"embedded", &triage_builtin_embedded_entry},
     };
     return entries;
 }

@@ -16,4 +16,6 @@ $SUDO apt-get install -y --no-install-recommends \
   libkainjow-mustache-dev chromium qpdf \
   libarchive-dev libxml2-utils python3-jsonschema python3-rdflib \
   libjpeg62-turbo-dev libpng-dev libgif-dev libwebp-dev libfuzzy-dev libtlsh-dev ssdeep tlsh-tools python3-pil \
-  zlib1g-dev
+  zlib1g-dev \
+  libmagic-dev libarchive-dev libexif-dev libarchive-tools zip bzip2 libimage-exiftool-perl exif \
+  cryptsetup-bin python3-pil qpdf gcab p7zip-full libheif-examples

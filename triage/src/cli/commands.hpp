@@ -22,5 +22,6 @@ void add_identifiers_commands(CLI::App& app, Commands& out);
 void add_hashset_commands(CLI::App& app, Commands& out);
 void add_similar_commands(CLI::App& app, Commands& out);
 void add_carve_commands(CLI::App& app, Commands& out);
+void add_geo_commands(CLI::App& app, Commands& out);
 
 }  // namespace triage::cli

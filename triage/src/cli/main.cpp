@@ -406,6 +406,7 @@ int main(int argc, char** argv) {
     cli::add_hashset_commands(app, commands);
     cli::add_similar_commands(app, commands);
     cli::add_carve_commands(app, commands);
+    cli::add_geo_commands(app, commands);
 
     try {
         app.parse(argc, argv);

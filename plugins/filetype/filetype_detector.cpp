@@ -1,0 +1,149 @@
+// filetype: what an object really is, by content (libmagic), for every file, stream and child
+// object; sets the properties "mime" (shown as v_files.type) and "description", and reports a
+// "type_mismatch" finding when the name's extension contradicts the content (see kExtensionTypes).
+#include "filetype/ext_types.hpp"
+
+#include <triage/detector.hpp>
+
+#include <magic.h>
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct MagicClose {
+    void operator()(magic_t m) const { magic_close(m); }
+};
+using Magic = std::unique_ptr<std::remove_pointer_t<magic_t>, MagicClose>;
+
+const triage_option_desc kOptions[] = {
+    {"sniff_bytes", "size", "1048576", "how many leading bytes of each object libmagic looks at (4096 .. 16777216)"},
+    {"mismatch", "bool", "true", "report extensions that contradict the content (finding kind type_mismatch)"},
+};
+
+std::string json_escape(const std::string& s) {
+    std::string o;
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            o += '\\';
+            o += static_cast<char>(c);
+        } else if (c < 0x20) {
+            static const char* hex = "0123456789abcdef";
+            o += "\\u00";
+            o += hex[c >> 4];
+            o += hex[c & 15];
+        } else {
+            o += static_cast<char>(c);
+        }
+    }
+    return o;
+}
+
+// libmagic's text may carry bytes that are not UTF-8 (names from file headers); keep ASCII only.
+std::string printable(const char* s) {
+    std::string o;
+    if (!s) return o;
+    for (const char* p = s; *p && o.size() < 1024; ++p) {
+        unsigned char c = static_cast<unsigned char>(*p);
+        o += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
+    }
+    return o;
+}
+
+// The options and the magic database, checked once when the scan starts: a bad value or a
+// missing database refuses the scan instead of failing on every object.
+struct Settings {
+    Settings(const triage_host_api* api, triage_host* host) {
+        const char* v = api->get_option(host, "sniff_bytes");
+        try {
+            sniff = std::stoull(v ? v : "");
+        } catch (const std::exception&) {
+            throw std::runtime_error("filetype.sniff_bytes must be a number");
+        }
+        if (sniff < 4096 || sniff > (16u << 20)) throw std::runtime_error("filetype.sniff_bytes must be 4096 .. 16777216");
+        const char* m = api->get_option(host, "mismatch");
+        mismatch = !(m && std::string(m) == "false");
+        Magic probe(magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR));
+        if (!probe || magic_load(probe.get(), nullptr) != 0)
+            throw std::runtime_error(std::string("cannot load the libmagic database: ") +
+                                     (probe ? printable(magic_error(probe.get())) : "magic_open failed"));
+    }
+    size_t sniff = 1 << 20;
+    bool mismatch = true;
+};
+
+class FileType final : public triage::sdk::Detector {
+public:
+    FileType(const triage_host_api* api, triage_host* host, const Settings& s)
+        : Detector(api, host), sniff_(s.sniff), mismatch_(s.mismatch) {
+        // One handle per instance: libmagic handles are not safe to share between threads.
+        mime_.reset(magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR));
+        desc_.reset(magic_open(MAGIC_ERROR));
+        if (!mime_ || !desc_) throw std::runtime_error("magic_open failed");
+        if (magic_load(mime_.get(), nullptr) != 0 || magic_load(desc_.get(), nullptr) != 0)
+            throw std::runtime_error(std::string("cannot load the libmagic database: ") + printable(magic_error(mime_.get())));
+        magic_setparam(mime_.get(), MAGIC_PARAM_BYTES_MAX, &sniff_);
+        magic_setparam(desc_.get(), MAGIC_PARAM_BYTES_MAX, &sniff_);
+    }
+
+    void begin(const triage_object_info& o) override {
+        head_.clear();
+        kind_ = o.kind;
+        name_ = o.name ? o.name : "";
+    }
+
+    void block(const uint8_t* data, size_t length, uint64_t) override {
+        if (head_.size() >= sniff_) return;
+        head_.insert(head_.end(), data, data + std::min(length, sniff_ - head_.size()));
+    }
+
+    void end() override {
+        std::string mime = printable(magic_buffer(mime_.get(), head_.data(), head_.size()));
+        std::string desc = printable(magic_buffer(desc_.get(), head_.data(), head_.size()));
+        if (mime.empty()) throw std::runtime_error("libmagic: " + printable(magic_error(mime_.get())));
+        set_property("mime", mime);
+        if (!desc.empty()) set_property("description", desc);
+        // An NTFS stream's name after ':' is no extension; unallocated ranges have no name.
+        if (!mismatch_ || kind_ == TRIAGE_OBJECT_STREAM || kind_ == TRIAGE_OBJECT_UNALLOC) return;
+        const std::string ext = triage::filetype::extension_of(name_);
+        if (ext.empty()) return;
+        if (auto verdict = triage::filetype::check_extension(ext, mime, head_.size()); verdict) {
+            const std::string detail = "{\"extension\":\"" + json_escape(ext) + "\",\"mime\":\"" + json_escape(mime) +
+                                       "\",\"expected\":\"" + json_escape(*verdict) + "\",\"description\":\"" +
+                                       json_escape(desc) + "\"}";
+            triage_finding f{};
+            f.struct_size = sizeof f;
+            f.kind = "type_mismatch";
+            f.rule = mime.c_str();
+            f.category = "file type";
+            f.severity = 3;
+            f.offset = -1;
+            f.length = -1;
+            f.detail = detail.c_str();
+            emit_finding(f);
+        }
+    }
+
+private:
+    Magic mime_, desc_;
+    size_t sniff_ = 1 << 20;
+    bool mismatch_ = true;
+    std::vector<uint8_t> head_;
+    int kind_ = TRIAGE_OBJECT_FILE;
+    std::string name_;
+};
+
+const triage_detector kFileType = triage::sdk::describe<FileType, Settings>(
+    "filetype", "1.0.0", "triage project",
+    "Type by content (libmagic): properties mime and description; extensions that contradict the content",
+    TRIAGE_WANT_BLOCKS, kOptions, sizeof kOptions / sizeof kOptions[0]);
+const triage_detector* const kDetectors[] = {&kFileType};
+const triage_plugin kPlugin{sizeof(triage_plugin), 2, kDetectors, 1};
+
+}  // namespace
+
+extern "C" const triage_plugin* triage_builtin_filetype_entry(uint32_t /*host_api_version*/) { return &kPlugin; }
