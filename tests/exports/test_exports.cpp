@@ -391,10 +391,9 @@ TEST_CASE("VICS export: hash-set hits and sensitive files as VICS 2.0 Media with
     CHECK(out.find("known-good") == std::string::npos);
 }
 
-// Round trip through the hash-set importer (branch hashset): export, import the export as a
-// set, scan again with it and get the same files with the same categories. Hidden ([.]) until
-// `triage hashset` is on main: enable by removing the leading '.' from the tag.
-TEST_CASE("VICS export round trip through triage hashset import", "[.exports-vics-roundtrip]") {
+// Round trip through the hash-set importer: export, import the export as a set, scan again
+// with it and get the same files with the same categories.
+TEST_CASE("VICS export round trip through triage hashset import", "[exports]") {
     th::TempDir t;
     REQUIRE(th::run(T() + " hashset --help").rc == 0);
     const auto& c = tricky_case();
