@@ -25,5 +25,7 @@ chmod 0444 "$SAMPLE"
 echo
 "$ROOT/build/triage" ls "$CASE_DIR"
 echo
-echo "Index written to: $CASE_DIR/index.db"
+REPORT=$("$ROOT/build/triage" report "$CASE_DIR")
+echo "Index written to:  $CASE_DIR/index.db"
+echo "Report written to: $REPORT (open it in a browser; it works offline)"
 echo "Try: $ROOT/build/triage ls $CASE_DIR --deleted ; sqlite3 $CASE_DIR/index.db 'SELECT * FROM v_evidence'"

@@ -22,6 +22,7 @@
 // hashes). Encrypted archives and members are findings of kind "encrypted". Links (symbolic and
 // hard) and special files are not followed or emitted. Member names are sanitised for the index
 // path; nothing is ever written to disk.
+#include "util/text.hpp"
 #include <triage/detector.hpp>
 
 #include <archive.h>
@@ -81,24 +82,6 @@ const char* sniff(const std::vector<uint8_t>& head) {
             std::memcmp(head.data() + s.offset, s.magic.data(), s.magic.size()) == 0)
             return s.format;
     return nullptr;
-}
-
-std::string json_escape(const std::string& s) {
-    std::string o;
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            o += '\\';
-            o += static_cast<char>(c);
-        } else if (c < 0x20) {
-            static const char* hex = "0123456789abcdef";
-            o += "\\u00";
-            o += hex[c >> 4];
-            o += hex[c & 15];
-        } else {
-            o += static_cast<char>(c);
-        }
-    }
-    return o;
 }
 
 // Replaces bytes that are not valid UTF-8 by '?'.
@@ -271,7 +254,7 @@ private:
     void limit(const char* which, const std::string& member, uint64_t value, uint64_t max) {
         std::string d = "{\"limit\":\"" + std::string(which) + "\",\"value\":" + std::to_string(value) +
                         ",\"max\":" + std::to_string(max);
-        if (!member.empty()) d += ",\"member\":\"" + json_escape(member) + "\"";
+        if (!member.empty()) d += ",\"member\":\"" + triage::util::json_escape(member) + "\"";
         finding("archive_limit", which, 4, d + "}");
         log(TRIAGE_LOG_INFO, path_ + ": archive limit " + which + " reached");
     }
@@ -330,7 +313,7 @@ private:
                 open(true);
                 return;
             }
-            finding("archive_error", format_, 2, "{\"error\":\"" + json_escape(err(a.get())) + "\"}");
+            finding("archive_error", format_, 2, "{\"error\":\"" + triage::util::json_escape(err(a.get())) + "\"}");
             return;
         }
         std::vector<uint8_t> member;
@@ -353,11 +336,11 @@ private:
                 if (archive_read_has_encrypted_entries(a.get()) > 0 || msg.find("ncrypt") != std::string::npos) {
                     if (!flagged_archive)
                         finding("encrypted", "archive", 6,
-                                "{\"format\":\"" + std::string(format_) + "\",\"error\":\"" + json_escape(msg) + "\"}");
+                                "{\"format\":\"" + std::string(format_) + "\",\"error\":\"" + triage::util::json_escape(msg) + "\"}");
                     set_property("encrypted", "archive");
                 } else {
                     finding("archive_error", format_, 2,
-                            "{\"member_index\":" + std::to_string(index) + ",\"error\":\"" + json_escape(msg) + "\"}");
+                            "{\"member_index\":" + std::to_string(index) + ",\"error\":\"" + triage::util::json_escape(msg) + "\"}");
                 }
                 break;
             }
@@ -372,7 +355,7 @@ private:
             if (archive_entry_hardlink(e) || archive_entry_filetype(e) != AE_IFREG) continue;
             if (archive_entry_is_encrypted(e)) {
                 finding("encrypted", "archive_member", 6,
-                        "{\"format\":\"" + std::string(format_) + "\",\"member\":\"" + json_escape(path) + "\"}");
+                        "{\"format\":\"" + std::string(format_) + "\",\"member\":\"" + triage::util::json_escape(path) + "\"}");
                 set_property("encrypted", "archive_member");
                 flagged_archive = true;
                 continue;
@@ -421,12 +404,12 @@ private:
                 const std::string msg = err(a.get());
                 if (msg.find("ncrypt") != std::string::npos || msg.find("assphrase") != std::string::npos) {
                     finding("encrypted", "archive_member", 6,
-                            "{\"format\":\"" + std::string(format_) + "\",\"member\":\"" + json_escape(path) + "\"}");
+                            "{\"format\":\"" + std::string(format_) + "\",\"member\":\"" + triage::util::json_escape(path) + "\"}");
                     set_property("encrypted", "archive_member");
                     continue;
                 }
                 finding("archive_error", format_, 2,
-                        "{\"member\":\"" + json_escape(path) + "\",\"error\":\"" + json_escape(msg) + "\"}");
+                        "{\"member\":\"" + triage::util::json_escape(path) + "\",\"error\":\"" + triage::util::json_escape(msg) + "\"}");
                 if (archive_errno(a.get()) != 0 && msg.find("runcated") != std::string::npos) break;
                 continue;
             }

@@ -12,6 +12,7 @@
 // up to 16 MiB of a TIFF or HEIC. libexif reads JPEG APP1 segments and bare EXIF blocks; a TIFF
 // file is the same structure as an EXIF block without its "Exif\0\0" prefix, so it is given the
 // prefix; in HEIC the EXIF item ("Exif\0\0" then a TIFF header) is found by its bytes.
+#include "util/text.hpp"
 #include <triage/detector.hpp>
 
 #include <libexif/exif-data.h>
@@ -33,24 +34,6 @@ struct ExifFree {
     void operator()(ExifData* d) const { exif_data_unref(d); }
 };
 using Exif = std::unique_ptr<ExifData, ExifFree>;
-
-std::string json_escape(const std::string& s) {
-    std::string o;
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            o += '\\';
-            o += static_cast<char>(c);
-        } else if (c < 0x20) {
-            static const char* hex = "0123456789abcdef";
-            o += "\\u00";
-            o += hex[c >> 4];
-            o += hex[c & 15];
-        } else {
-            o += static_cast<char>(c);
-        }
-    }
-    return o;
-}
 
 // An ASCII tag's text: printable ASCII only, trailing blanks and NULs trimmed.
 std::string ascii(ExifData* d, ExifIfd ifd, ExifTag tag) {
@@ -176,13 +159,13 @@ private:
     void report(ExifData* d) {
         const std::string make = ascii(d, EXIF_IFD_0, EXIF_TAG_MAKE), model = ascii(d, EXIF_IFD_0, EXIF_TAG_MODEL);
         if (!make.empty() || !model.empty()) {
-            finding("camera", "{\"make\":\"" + json_escape(make) + "\",\"model\":\"" + json_escape(model) + "\"}");
+            finding("camera", "{\"make\":\"" + triage::util::json_escape(make) + "\",\"model\":\"" + triage::util::json_escape(model) + "\"}");
             if (!make.empty()) set_property("exif.make", make);
             if (!model.empty()) set_property("exif.model", model);
         }
         const std::string when = ascii(d, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL);
         if (!when.empty()) {
-            finding("datetime_original", "{\"value\":\"" + json_escape(when) + "\"}");
+            finding("datetime_original", "{\"value\":\"" + triage::util::json_escape(when) + "\"}");
             set_property("exif.datetime_original", when);
         }
         const auto lat = coordinate(d, static_cast<ExifTag>(EXIF_TAG_GPS_LATITUDE),

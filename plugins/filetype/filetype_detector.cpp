@@ -1,6 +1,7 @@
 // filetype: what an object really is, by content (libmagic), for every file, stream and child
 // object; sets the properties "mime" (shown as v_files.type) and "description", and reports a
 // "type_mismatch" finding when the name's extension contradicts the content (see kExtensionTypes).
+#include "util/text.hpp"
 #include "filetype/ext_types.hpp"
 
 #include <triage/detector.hpp>
@@ -24,24 +25,6 @@ const triage_option_desc kOptions[] = {
     {"sniff_bytes", "size", "1048576", "how many leading bytes of each object libmagic looks at (4096 .. 16777216)"},
     {"mismatch", "bool", "true", "report extensions that contradict the content (finding kind type_mismatch)"},
 };
-
-std::string json_escape(const std::string& s) {
-    std::string o;
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            o += '\\';
-            o += static_cast<char>(c);
-        } else if (c < 0x20) {
-            static const char* hex = "0123456789abcdef";
-            o += "\\u00";
-            o += hex[c >> 4];
-            o += hex[c & 15];
-        } else {
-            o += static_cast<char>(c);
-        }
-    }
-    return o;
-}
 
 // libmagic's text may carry bytes that are not UTF-8 (names from file headers); keep ASCII only.
 std::string printable(const char* s) {
@@ -112,9 +95,9 @@ public:
         const std::string ext = triage::filetype::extension_of(name_);
         if (ext.empty()) return;
         if (auto verdict = triage::filetype::check_extension(ext, mime, head_.size()); verdict) {
-            const std::string detail = "{\"extension\":\"" + json_escape(ext) + "\",\"mime\":\"" + json_escape(mime) +
-                                       "\",\"expected\":\"" + json_escape(*verdict) + "\",\"description\":\"" +
-                                       json_escape(desc) + "\"}";
+            const std::string detail = "{\"extension\":\"" + triage::util::json_escape(ext) + "\",\"mime\":\"" + triage::util::json_escape(mime) +
+                                       "\",\"expected\":\"" + triage::util::json_escape(*verdict) + "\",\"description\":\"" +
+                                       triage::util::json_escape(desc) + "\"}";
             triage_finding f{};
             f.struct_size = sizeof f;
             f.kind = "type_mismatch";

@@ -503,6 +503,25 @@ private:
     // own worker is still inside the range). Called while the range streams (after_block), so
     // at most one item's bytes are held here at a time. The carver's "carved" finding about the
     // item moves onto the item's row.
+    // Items carved outside any file system (unpartitioned space, an image or partition with no
+    // readable file system) belong to a pseudo file system 'none' of the evidence, made when the
+    // first such item is carved, so that files.fs_id and v_files stay as they are.
+    int64_t none_fs() {
+        std::lock_guard lock(none_mu_);
+        if (none_fs_) return none_fs_;
+        const int64_t ev = evidence_id_;
+        writer_.post([ev](index::Db& db) {
+            db.cached("INSERT OR IGNORE INTO filesystems(evidence_id, offset, fs_type, pool_block, status) "
+                      "VALUES (?, 0, 'none', -1, 'complete')")
+                .bind(1, ev)
+                .run();
+        });
+        writer_.flush();
+        none_fs_ = index::query_int(idx_.db(), "SELECT fs_id FROM filesystems WHERE fs_type='none' AND evidence_id=" +
+                                                   std::to_string(ev), 0);
+        return none_fs_;
+    }
+
     void index_carved(Worker& cw, ObjectResult& res, const Job& job) {
         if (res.children.empty()) return;
         std::vector<ChildRec> children = std::move(res.children);
@@ -513,7 +532,7 @@ private:
             FileRow cr;
             cr.file_id = next_file_id_.fetch_add(1);
             cr.evidence_id = evidence_id_;
-            cr.fs_id = job.row.fs_id;
+            cr.fs_id = job.row.fs_id ? job.row.fs_id : none_fs();
             cr.e.path = job.row.e.path + "/" + c.relative_path;
             cr.e.name = c.relative_path;
             cr.e.name_type = 'r';
@@ -597,22 +616,6 @@ public:
                 {{static_cast<uint64_t>(s.col_int(0)), static_cast<uint64_t>(s.col_int(1)), s.col_text(3)}, s.col_text(2)});
             pending_fs.push_back(s.col_null(4) ? 0 : s.col_int(4));
         }
-        // Items carved outside any file system (unpartitioned space, an image or partition with
-        // no readable file system) belong to a pseudo file system 'none' of the evidence, so
-        // that files.fs_id and v_files stay as they are.
-        int64_t none_fs = 0;
-        if (std::find(pending_fs.begin(), pending_fs.end(), 0) != pending_fs.end()) {
-            const int64_t ev = evidence_id_;
-            writer_.post([ev](index::Db& db) {
-                db.cached("INSERT OR IGNORE INTO filesystems(evidence_id, offset, fs_type, pool_block, status) "
-                          "VALUES (?, 0, 'none', -1, 'complete')")
-                    .bind(1, ev)
-                    .run();
-            });
-            writer_.flush();
-            none_fs = index::query_int(idx_.db(), "SELECT fs_id FROM filesystems WHERE fs_type='none' AND evidence_id=" +
-                                                      std::to_string(ev), 0);
-        }
         const size_t bs = 1 << 20;
         std::vector<uint8_t> buf(bs);
         for (size_t pi = 0; pi < pending.size(); ++pi) {
@@ -634,7 +637,7 @@ public:
             job->unalloc = r;
             job->row.e.path = r.volume.empty() ? std::string(name) : r.volume + "/" + name;
             job->row.e.name = kind;
-            job->row.fs_id = pending_fs[pi] ? pending_fs[pi] : none_fs;
+            job->row.fs_id = pending_fs[pi];  // 0: outside any file system (see none_fs)
             struct CloseOnExit {
                 Job& j;
                 ~CloseOnExit() { j.blocks.close(); }
@@ -688,6 +691,8 @@ private:
     std::unordered_set<std::string> existing_keys_;
     bool wants_unalloc_ = false;
     bool base_flushed_ = false;
+    std::mutex none_mu_;
+    int64_t none_fs_ = 0;
     int errors_ = 0;
     std::string fatal_;
 };

@@ -48,4 +48,22 @@ std::string human_bytes(uint64_t n) {
     return buf;
 }
 
+std::string json_escape(const std::string& s) {
+    std::string o;
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            o += '\\';
+            o += static_cast<char>(c);
+        } else if (c < 0x20) {
+            static const char* hex = "0123456789abcdef";
+            o += "\\u00";
+            o += hex[c >> 4];
+            o += hex[c & 15];
+        } else {
+            o += static_cast<char>(c);
+        }
+    }
+    return o;
+}
+
 }  // namespace triage::util
