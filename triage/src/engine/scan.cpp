@@ -117,6 +117,22 @@ void insert_file(index::Db& db, const FileRow& r, const ObjectResult* res) {
             .run();
 }
 
+// Bytes held in memory (a child object) as the blocks a worker reads: the queue is made with
+// child_queue_slots(size) so every block fits, then filled, closed, and the bytes released.
+constexpr size_t kChildBlock = 1 << 20;
+size_t child_queue_slots(size_t bytes) { return bytes / kChildBlock + 2; }
+void queue_child_bytes(std::vector<uint8_t>& data, BoundedQueue<Block>& q) {
+    for (size_t off = 0; off < data.size(); off += kChildBlock) {
+        Block b;
+        b.offset = off;
+        b.data.assign(data.begin() + static_cast<std::ptrdiff_t>(off),
+                      data.begin() + static_cast<std::ptrdiff_t>(std::min(data.size(), off + kChildBlock)));
+        q.push(std::move(b));
+    }
+    q.close();
+    std::vector<uint8_t>().swap(data);
+}
+
 // Findings on an unallocated range: no file, offsets made image offsets.
 void insert_range_findings(index::Db& db, int64_t evidence_id, const UnallocRange& range, const ObjectResult& res) {
     insert_findings(db, std::nullopt, evidence_id, static_cast<int64_t>(range.start), res.findings, range.volume);
@@ -482,17 +498,8 @@ private:
                     {c.detector, "not scanned: more than " + std::to_string(kMaxChildDepth) + " levels of nested objects"});
                 continue;
             }
-            const size_t bs = 1 << 20;
-            BoundedQueue<Block> q(c.data.size() / bs + 2);
-            for (size_t off = 0; off < c.data.size(); off += bs) {
-                Block b;
-                b.offset = off;
-                b.data.assign(c.data.begin() + static_cast<std::ptrdiff_t>(off),
-                              c.data.begin() + static_cast<std::ptrdiff_t>(std::min(c.data.size(), off + bs)));
-                q.push(std::move(b));
-            }
-            q.close();
-            std::vector<uint8_t>().swap(c.data);
+            BoundedQueue<Block> q(child_queue_slots(c.data.size()));
+            queue_child_bytes(c.data, q);
             process_file(w, std::move(cr), q, nullptr, depth + 1, rows);
         }
     }
@@ -552,17 +559,8 @@ private:
                 res.findings.erase(it);
                 about->offset = 0;
             }
-            const size_t bs = 1 << 20;
-            BoundedQueue<Block> q(c.data.size() / bs + 2);
-            for (size_t off = 0; off < c.data.size(); off += bs) {
-                Block b;
-                b.offset = off;
-                b.data.assign(c.data.begin() + static_cast<std::ptrdiff_t>(off),
-                              c.data.begin() + static_cast<std::ptrdiff_t>(std::min(c.data.size(), off + bs)));
-                q.push(std::move(b));
-            }
-            q.close();
-            std::vector<uint8_t>().swap(c.data);
+            BoundedQueue<Block> q(child_queue_slots(c.data.size()));
+            queue_child_bytes(c.data, q);
             std::vector<std::pair<FileRow, ObjectResult>> rows;
             process_file(cw, std::move(cr), q, nullptr, 1, rows);
             if (about) rows.front().second.findings.push_back(std::move(*about));
