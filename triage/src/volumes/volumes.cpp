@@ -389,30 +389,39 @@ std::string luks1_master_key(const Range& r, const std::string& secret) {
     return "";
 }
 
-class LuksVolume final : public Volume {
+// A decrypted volume read through one opened libyal volume handle (LUKS, BitLocker): the
+// handle's read-at-offset, close and free calls, and the read handle it reads through.
+template <class Handle, class Error, ssize_t (*ReadAt)(Handle*, void*, size_t, off64_t, Error**),
+          int (*Close)(Handle*, Error**), int (*Free)(Handle**, Error**)>
+class DecryptedVolume final : public Volume {
 public:
-    LuksVolume(std::unique_ptr<Bfio> io, libluksde_volume_t* v, std::string label, uint64_t size)
+    DecryptedVolume(std::unique_ptr<Bfio> io, Handle* v, std::string label, uint64_t size, const char* format)
         : io_(std::move(io)), v_(v) {
         label_ = std::move(label);
         size_ = size;
-        format_ = "luks";
+        format_ = format;
     }
-    ~LuksVolume() override {
+    ~DecryptedVolume() override {
         close_tsk();
-        libluksde_volume_close(v_, nullptr);
-        libluksde_volume_free(&v_, nullptr);
+        Close(v_, nullptr);
+        Free(&v_, nullptr);
     }
     int64_t read(uint64_t offset, void* buf, size_t len) override {
         std::lock_guard lock(mu_);
-        ssize_t n = libluksde_volume_read_buffer_at_offset(v_, buf, len, static_cast<off64_t>(offset), nullptr);
+        ssize_t n = ReadAt(v_, buf, len, static_cast<off64_t>(offset), nullptr);
         return n < 0 ? -1 : n;
     }
 
 private:
     std::unique_ptr<Bfio> io_;
-    libluksde_volume_t* v_;
+    Handle* v_;
     std::mutex mu_;
 };
+
+using LuksVolume = DecryptedVolume<libluksde_volume_t, libluksde_error_t, libluksde_volume_read_buffer_at_offset,
+                                   libluksde_volume_close, libluksde_volume_free>;
+using BdeVolume = DecryptedVolume<libbde_volume_t, libbde_error_t, libbde_volume_read_buffer_at_offset,
+                                  libbde_volume_close, libbde_volume_free>;
 
 Container open_luks(const Range& r, const Secrets& s, const std::string& prefix, int version) {
     Container c;
@@ -470,7 +479,7 @@ Container open_luks(const Range& r, const Secrets& s, const std::string& prefix,
             libluksde_volume_get_size(v, &size, nullptr);
             c.status = "opened";
             c.detail["unlocked_with"] = kind;
-            c.volumes.push_back(std::make_shared<LuksVolume>(std::move(io), v, label, size));
+            c.volumes.push_back(std::make_shared<LuksVolume>(std::move(io), v, label, size, "luks"));
             return c;
         }
         last_error = err ? take_error(err, libluksde_error_sprint, libluksde_error_free) : "the secret does not unlock it";
@@ -484,30 +493,6 @@ Container open_luks(const Range& r, const Secrets& s, const std::string& prefix,
 }
 
 // ---- BitLocker ------------------------------------------------------------------------
-class BdeVolume final : public Volume {
-public:
-    BdeVolume(std::unique_ptr<Bfio> io, libbde_volume_t* v, std::string label, uint64_t size)
-        : io_(std::move(io)), v_(v) {
-        label_ = std::move(label);
-        size_ = size;
-        format_ = "bitlocker";
-    }
-    ~BdeVolume() override {
-        close_tsk();
-        libbde_volume_close(v_, nullptr);
-        libbde_volume_free(&v_, nullptr);
-    }
-    int64_t read(uint64_t offset, void* buf, size_t len) override {
-        std::lock_guard lock(mu_);
-        ssize_t n = libbde_volume_read_buffer_at_offset(v_, buf, len, static_cast<off64_t>(offset), nullptr);
-        return n < 0 ? -1 : n;
-    }
-
-private:
-    std::unique_ptr<Bfio> io_;
-    libbde_volume_t* v_;
-    std::mutex mu_;
-};
 
 const char* bde_method(uint16_t m) {
     switch (m) {
@@ -608,7 +593,8 @@ Container open_bde(const Range& r, const Secrets& s, const std::string& prefix) 
             c.status = "opened";
             c.detail["unlocked_with"] = kind;
             std::string id = c.detail.value("volume_id", std::string("unknown"));
-            c.volumes.push_back(std::make_shared<BdeVolume>(std::move(io), v, join_label(prefix, "bitlocker:" + id), size));
+            c.volumes.push_back(
+                std::make_shared<BdeVolume>(std::move(io), v, join_label(prefix, "bitlocker:" + id), size, "bitlocker"));
             return c;
         }
         libbde_volume_close(v, nullptr);
