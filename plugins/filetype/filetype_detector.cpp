@@ -24,6 +24,9 @@ using Magic = std::unique_ptr<std::remove_pointer_t<magic_t>, MagicClose>;
 const triage_option_desc kOptions[] = {
     {"sniff_bytes", "size", "1048576", "how many leading bytes of each object libmagic looks at (4096 .. 16777216)"},
     {"mismatch", "bool", "true", "report extensions that contradict the content (finding kind type_mismatch)"},
+    {"describe", "bool", "true",
+     "also keep libmagic's description (property 'description'); a second libmagic pass that costs as much as "
+     "the MIME type ('--preset hashes' turns it off)"},
 };
 
 // libmagic's text may carry bytes that are not UTF-8 (names from file headers); keep ASCII only.
@@ -50,6 +53,8 @@ struct Settings {
         if (sniff < 4096 || sniff > (16u << 20)) throw std::runtime_error("filetype.sniff_bytes must be 4096 .. 16777216");
         const char* m = api->get_option(host, "mismatch");
         mismatch = !(m && std::string(m) == "false");
+        const char* d = api->get_option(host, "describe");
+        describe = !(d && std::string(d) == "false");
         Magic probe(magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR));
         if (!probe || magic_load(probe.get(), nullptr) != 0)
             throw std::runtime_error(std::string("cannot load the libmagic database: ") +
@@ -57,12 +62,13 @@ struct Settings {
     }
     size_t sniff = 1 << 20;
     bool mismatch = true;
+    bool describe = true;
 };
 
 class FileType final : public triage::sdk::Detector {
 public:
     FileType(const triage_host_api* api, triage_host* host, const Settings& s)
-        : Detector(api, host), sniff_(s.sniff), mismatch_(s.mismatch) {
+        : Detector(api, host), sniff_(s.sniff), mismatch_(s.mismatch), describe_(s.describe) {
         // One handle per instance: libmagic handles are not safe to share between threads.
         mime_.reset(magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR));
         desc_.reset(magic_open(MAGIC_ERROR));
@@ -86,15 +92,20 @@ public:
 
     void end() override {
         std::string mime = printable(magic_buffer(mime_.get(), head_.data(), head_.size()));
-        std::string desc = printable(magic_buffer(desc_.get(), head_.data(), head_.size()));
         if (mime.empty()) throw std::runtime_error("libmagic: " + printable(magic_error(mime_.get())));
         set_property("mime", mime);
-        if (!desc.empty()) set_property("description", desc);
+        auto describe = [&] { return printable(magic_buffer(desc_.get(), head_.data(), head_.size())); };
+        std::string desc;
+        if (describe_) {
+            desc = describe();
+            if (!desc.empty()) set_property("description", desc);
+        }
         // An NTFS stream's name after ':' is no extension; unallocated ranges have no name.
         if (!mismatch_ || kind_ == TRIAGE_OBJECT_STREAM || kind_ == TRIAGE_OBJECT_UNALLOC) return;
         const std::string ext = triage::filetype::extension_of(name_);
         if (ext.empty()) return;
         if (auto verdict = triage::filetype::check_extension(ext, mime, head_.size()); verdict) {
+            if (!describe_) desc = describe();  // for the finding only
             const std::string detail = "{\"extension\":\"" + triage::util::json_escape(ext) + "\",\"mime\":\"" + triage::util::json_escape(mime) +
                                        "\",\"expected\":\"" + triage::util::json_escape(*verdict) + "\",\"description\":\"" +
                                        triage::util::json_escape(desc) + "\"}";
@@ -115,6 +126,7 @@ private:
     Magic mime_, desc_;
     size_t sniff_ = 1 << 20;
     bool mismatch_ = true;
+    bool describe_ = true;
     std::vector<uint8_t> head_;
     int kind_ = TRIAGE_OBJECT_FILE;
     std::string name_;
