@@ -21,7 +21,7 @@ def load_rows(db, part_offsets):
     """v_files rows grouped by (fs name in truth, path without the leading '/')."""
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     rows = con.execute(
-        "SELECT partition_offset, path, allocated, type, size, md5, sha1, sha256 FROM v_files"
+        "SELECT partition_offset, path, allocated, meta_type, size, md5, sha1, sha256 FROM v_files"
     ).fetchall()
     ev = con.execute(
         "SELECT evidence_id, path, format, size, computed_md5, computed_sha1, computed_sha256, verification"

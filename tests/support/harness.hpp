@@ -55,7 +55,7 @@ std::optional<std::string> icat_hash(const std::string& image, uint64_t offset_b
 struct Row {
     int64_t file_id = 0, evidence_id = 0;
     uint64_t partition_offset = 0;
-    std::string fs_type, path, type, stream, content;
+    std::string fs_type, path, type, stream, content, origin;
     uint64_t meta_addr = 0;
     int allocated = 0;
     int64_t attr_type = 0, attr_id = 0;

@@ -56,7 +56,7 @@ std::set<std::pair<std::string, std::string>> cli_matches(const std::string& rul
 std::set<std::string> unique_paths(const std::string& case_dir) {
     std::set<std::string> once, twice;
     for (const auto& r : th::rows(case_dir))
-        if (r.type == "r" && r.md5) (once.count(r.path) ? twice : once).insert(r.path);
+        if (r.type == "r" && r.md5 && r.origin == "fs") (once.count(r.path) ? twice : once).insert(r.path);
     for (const auto& p : twice) once.erase(p);
     return once;
 }

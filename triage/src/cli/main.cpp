@@ -277,6 +277,20 @@ int cmd_audit(const std::string& case_dir, bool check) {
     return 0;
 }
 
+// Scan presets (issue 8): 'hashes' is the quickest useful pass (what known-file triage needs);
+// 'full' runs every detector, carving included, since the one sequential read of the image
+// passes over the unallocated space anyway.
+void apply_preset(engine::DetectorSet& set, const std::string& preset) {
+    if (preset == "hashes") {
+        set.enable_only({"hash", "hashset", "filetype"});
+        set.set_option("filetype.describe=false");  // the MIME type is the 'type'; the description costs as much again
+        return;
+    }
+    std::vector<std::string> all;
+    for (const auto& d : set.all()) all.push_back(d.desc->name);
+    set.enable(all);
+}
+
 int cmd_plugins(const engine::DetectorSet& set) {
     for (const auto& d : set.all()) {
         std::cout << d.desc->name << " " << d.desc->version << "  (" << d.origin << ")"
@@ -315,8 +329,13 @@ int main(int argc, char** argv) {
                      "Load detector plugins (*.so) from DIR (default: " + engine::default_plugin_dir() + " if it exists)");
     scan->add_option("--enable", enable, "Run only these detectors")->delimiter(',');
     scan->add_option("--disable", disable, "Do not run these detectors")->delimiter(',');
+    std::string preset = "full";
+    scan->add_option("--preset", preset,
+                     "Which detectors run: 'full' (default: every detector, carving included) or 'hashes' (image "
+                     "and file hashes, hash sets, file type); --enable/--disable adjust it")
+        ->check(CLI::IsMember({"full", "hashes"}));
     bool carve_flag = false;
-    scan->add_flag("--carve", carve_flag, "Also carve files out of unallocated space (docs/carving.md)");
+    scan->add_flag("--carve", carve_flag, "Carve files out of unallocated space (on in the full preset; docs/carving.md)");
     scan->add_option("--option", options, "Detector option NAME.KEY=VALUE");
     std::vector<std::string> rules_paths;
     bool rules_skip_broken = false;
@@ -346,6 +365,9 @@ int main(int argc, char** argv) {
     scan->add_flag("!--no-snapshot-reuse", so.reuse_snapshots,
                    "Read every shadow-copy file again, even those whose MFT record and data are unchanged from the "
                    "current volume (by default they take its hashes)");
+    scan->add_flag("!--file-by-file", so.one_read,
+                   "Read each file through TSK as the walk lists it, and the image again for its hash, instead "
+                   "of the one sequential read of the image (for comparison; docs/performance.md)");
     scan->add_flag("--skip-known-good,!--no-skip-known-good", so.skip_known_good,
                    "Heavy detectors (YARA ...) skip files found in a known-good hash set (default: on)");
 
@@ -426,6 +448,7 @@ int main(int argc, char** argv) {
                 for (const auto& problem : set.load_directory(d)) std::cerr << "triage: warning: " << problem << "\n";
             if (*pl) return cmd_plugins(set);
             try {
+                apply_preset(set, preset);
                 if (!enable.empty()) set.enable_only(enable);
                 if (carve_flag) set.enable({"carve"});
                 set.disable(disable);

@@ -2,6 +2,7 @@
 
 #include "engine/bounded_queue.hpp"
 #include "engine/detector_instance.hpp"
+#include "engine/image_stream.hpp"
 #include "engine/worker.hpp"
 #include "evidence/image.hpp"
 #include "evidence/image_hash.hpp"
@@ -160,6 +161,9 @@ struct Progress {
     std::atomic<uint64_t> content_bytes{0};
     std::atomic<uint64_t> files{0};
     std::atomic<uint64_t> reused_bytes{0};  // shadow-copy content not read again (same as the current volume)
+    // Content read on its own (through TSK or a container volume), apart from the one
+    // sequential read of the image: with one_read, these bytes are read a second time.
+    std::atomic<uint64_t> targeted_bytes{0};
     uint64_t image_size = 0;
     std::string label;
 };
@@ -188,14 +192,17 @@ public:
         whole_cap_ = limits.whole_cap_bytes;
         for (const auto* d : dets) wants_unalloc_ = wants_unalloc_ || (d->desc->wants & TRIAGE_WANT_UNALLOC);
         next_fs_id_ = index::query_int(idx_.db(), "SELECT max(fs_id) FROM filesystems", 0) + 1;
+        dets_ = &dets;
         for (unsigned i = 0; i < jobs; ++i) workers_.emplace_back([this, &dets] { worker_main(dets); });
     }
     ~EvidenceScan() override { finish_workers(); }
 
     void finish_workers() {
         jobs_.close();
+        range_jobs_.close();
         for (auto& t : workers_)
             if (t.joinable()) t.join();
+        if (range_thread_.joinable()) range_thread_.join();
     }
 
     void volume(const layout::VolumeInfo& v) override {
@@ -289,6 +296,18 @@ public:
                 return;
             }
         }
+        // The one sequential read: a file whose bytes lie plainly in the image ahead of the
+        // stream waits for the end of this file system's walk, when the stream passes its blocks.
+        if (stream_ && !stream_->failed() && !e.extents.empty() && e.extents.front().offset >= stream_->position()) {
+            pending_files_.push_back(std::move(row));
+            if (pending_files_.size() >= kMaxPendingFiles) stream_pending(&f);
+            return;
+        }
+        read_now(std::move(row), content);
+    }
+
+    // Reads a file through TSK (or its container volume) and hands its blocks to a worker.
+    void read_now(FileRow row, const layout::ContentReader& content) {
         auto job = std::make_shared<Job>();
         job->row = std::move(row);
         struct CloseOnExit {
@@ -305,6 +324,7 @@ public:
                 b.offset = off;
                 job->bytes_read = off + len;
                 progress_.content_bytes.fetch_add(len, std::memory_order_relaxed);
+                progress_.targeted_bytes.fetch_add(len, std::memory_order_relaxed);
                 job->blocks.push(std::move(b));
                 return !g_cancel.load(std::memory_order_relaxed);
             },
@@ -343,7 +363,8 @@ public:
         return !res.hashes.empty();
     }
 
-    void filesystem_end(const layout::FsInfo&, bool walk_ok) override {
+    void filesystem_end(const layout::FsInfo& f, bool walk_ok) override {
+        if (stream_) stream_pending(&f);
         wait_idle();
         if (!walk_ok) return;  // stays 'walking': a later run resumes it
         int64_t id = fs_id_;
@@ -356,6 +377,8 @@ public:
                      const std::string& volume) override {
         int64_t ev = evidence_id_;
         std::optional<int64_t> fs = kind == "fs_unallocated" ? std::optional<int64_t>(fs_id_) : std::nullopt;
+        if (stream_ && wants_unalloc_ && volume.empty() && length > 0)
+            pending_ranges_.push_back({{start, length, volume}, kind, fs.value_or(0)});
         writer_.post([=](index::Db& db) {
             db.cached("INSERT OR IGNORE INTO unalloc_ranges(evidence_id, fs_id, kind, start_offset, length, volume) "
                       "VALUES (?,?,?,?,?,?)")
@@ -486,6 +509,7 @@ private:
             cr.e.name_type = 'r';
             cr.e.meta_type = 'r';
             cr.e.is_virtual = false;
+            cr.e.extents.clear();
             cr.e.size = static_cast<int64_t>(c.data.size());
             cr.origin = "extracted";
             cr.parent_id = parent.file_id;
@@ -629,13 +653,7 @@ public:
                 }
                 src = it->second.get();
             }
-            char name[64];
-            std::snprintf(name, sizeof name, "unalloc@0x%llx", static_cast<unsigned long long>(r.start));
-            auto job = std::make_shared<Job>();
-            job->unalloc = r;
-            job->row.e.path = r.volume.empty() ? std::string(name) : r.volume + "/" + name;
-            job->row.e.name = kind;
-            job->row.fs_id = pending_fs[pi];  // 0: outside any file system (see none_fs)
+            auto job = range_job(r, kind, pending_fs[pi]);
             struct CloseOnExit {
                 Job& j;
                 ~CloseOnExit() { j.blocks.close(); }
@@ -655,12 +673,275 @@ public:
                 b.offset = off;
                 b.data.assign(buf.begin(), buf.begin() + n);
                 progress_.content_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+                progress_.targeted_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
                 job->blocks.push(std::move(b));
                 off += static_cast<uint64_t>(n);
             }
             job->cancelled = g_cancel.load();
         }
         wait_idle();
+    }
+
+    // An unallocated range as a job: path unalloc@0xSTART (inside its volume), fs_id 0 when the
+    // range lies outside any file system (see none_fs).
+    static std::shared_ptr<Job> range_job(const UnallocRange& r, const std::string& kind, int64_t fs_id) {
+        char name[64];
+        std::snprintf(name, sizeof name, "unalloc@0x%llx", static_cast<unsigned long long>(r.start));
+        auto job = std::make_shared<Job>();
+        job->unalloc = r;
+        job->row.e.path = r.volume.empty() ? std::string(name) : r.volume + "/" + name;
+        job->row.e.name = kind;
+        job->row.fs_id = fs_id;
+        return job;
+    }
+
+    // The one sequential read (see ImageStream). Files are put aside during a file system's
+    // walk; at its end they are sorted by where they lie and fed from the stream in one pass,
+    // together with the unallocated ranges, while the stream also feeds the image hash.
+    void use_stream(ImageStream* s, size_t block_size) {
+        stream_ = s;
+        block_size_ = block_size;
+    }
+
+    // Streams what is left (ranges outside any file system, the space after the last one) and
+    // reads the image to its end; returns the image hashes.
+    evidence::ImageHashes finish_stream() {
+        stream_pending(nullptr);
+        for (auto& row : pending_files_)  // only after a walk that threw: their file system is closed
+            error(row.location, "not read: the walk of its file system ended before the file could be read");
+        pending_files_.clear();
+        return stream_->finish();
+    }
+
+private:
+    struct PendingRange {
+        UnallocRange r;
+        std::string kind;
+        int64_t fs_id = 0;
+    };
+
+    // Objects fed from the stream one after another: each item's extents follow the previous
+    // item's, so at most one item of a lane is open at a time and a worker waiting on it
+    // never waits on a later item (no deadlock however few workers there are).
+    struct Lane {
+        struct Item {
+            std::shared_ptr<Job> job;
+            std::vector<layout::Extent> extents;
+        };
+        std::vector<Item> items;
+        size_t cur = 0, ext = 0;
+        uint64_t ext_done = 0;      // bytes of items[cur].extents[ext] already taken
+        bool open = false;
+        size_t block = 1 << 20;     // bytes per Block handed to the worker
+        std::vector<uint8_t> buf;   // the block being filled
+        uint64_t obj_off = 0;       // object offset of buf[0]
+        std::function<void(const std::shared_ptr<Job>&)> start;
+        std::atomic<uint64_t>* counter = nullptr;
+
+        Lane() = default;
+        Lane(const Lane&) = delete;
+        Lane& operator=(const Lane&) = delete;
+        // An item left open by an exception is ended as cancelled, so its worker is not left
+        // waiting for blocks that never come.
+        ~Lane() {
+            if (open && cur < items.size() && items[cur].job) {
+                items[cur].job->cancelled = true;
+                items[cur].job->blocks.close();
+            }
+        }
+
+        void push_block(Job& j) {
+            if (buf.empty()) return;
+            Block b;
+            b.offset = obj_off;
+            obj_off += buf.size();
+            b.data = std::move(buf);
+            buf.clear();
+            buf.reserve(block);
+            j.bytes_read = obj_off;
+            j.blocks.push(std::move(b));
+        }
+        void feed(uint64_t off, const uint8_t* p, size_t n) {
+            const uint64_t end = off + n;
+            while (cur < items.size()) {
+                Item& it = items[cur];
+                const layout::Extent& x = it.extents[ext];
+                const uint64_t at = x.offset + ext_done;
+                if (at >= end) return;
+                if (!open) {
+                    open = true;
+                    obj_off = 0;
+                    buf.clear();
+                    buf.reserve(block);
+                    start(it.job);
+                }
+                const uint64_t take = std::min(x.length - ext_done, end - at);
+                const uint8_t* src = p + (at - off);
+                for (uint64_t done = 0; done < take;) {
+                    const size_t room = block - buf.size();
+                    const size_t k = static_cast<size_t>(std::min<uint64_t>(room, take - done));
+                    buf.insert(buf.end(), src + done, src + done + k);
+                    done += k;
+                    if (buf.size() == block) push_block(*it.job);
+                }
+                if (counter) counter->fetch_add(take, std::memory_order_relaxed);
+                ext_done += take;
+                if (ext_done < x.length) return;  // the chunk ended inside this extent
+                ext_done = 0;
+                if (++ext == it.extents.size()) {
+                    push_block(*it.job);
+                    it.job->blocks.close();
+                    it.job.reset();
+                    open = false;
+                    ext = 0;
+                    ++cur;
+                }
+            }
+        }
+        // After a failed or cancelled stream: the open item ends with the error; the items not
+        // started are returned to the caller.
+        std::vector<Item> stop(const std::string& why, bool cancelled) {
+            if (open && cur < items.size()) {
+                Job& j = *items[cur].job;
+                push_block(j);
+                j.read_ok = false;
+                j.read_error = why;
+                j.cancelled = cancelled;
+                j.blocks.close();
+                ++cur;
+                open = false;
+            }
+            std::vector<Item> rest(std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(cur)),
+                                   std::make_move_iterator(items.end()));
+            items.clear();
+            cur = 0;
+            return rest;
+        }
+    };
+
+    static constexpr size_t kMaxPendingFiles = 200000;   // bounds the memory of a huge file system
+    static constexpr uint64_t kMaxStreamGap = 8 << 20;   // a fragmented file spanning more is read on its own
+
+    static uint64_t extents_end(const std::vector<layout::Extent>& x) { return x.back().offset + x.back().length; }
+
+    // Feeds the files put aside (of file system f; null at the end of the evidence) and the
+    // pending unallocated ranges (those before the end of f) from the stream.
+    void stream_pending(const layout::FsInfo* f) {
+        const uint64_t pos = stream_->position();
+        // Files in image order; one whose extents run backwards, or with wide gaps, or that
+        // overlaps the file before it, is read on its own afterwards.
+        std::sort(pending_files_.begin(), pending_files_.end(), [](const FileRow& a, const FileRow& b) {
+            return a.e.extents.front().offset < b.e.extents.front().offset;
+        });
+        Lane files, ranges;
+        std::vector<FileRow> later;
+        uint64_t cursor = pos, stream_end = pos;
+        for (auto& row : pending_files_) {
+            const auto& x = row.e.extents;
+            bool ascending = true;
+            uint64_t bytes = 0;
+            for (size_t i = 0; i < x.size(); ++i) {
+                bytes += x[i].length;
+                if (i && x[i].offset < x[i - 1].offset + x[i - 1].length) ascending = false;
+            }
+            const uint64_t end = extents_end(x);
+            // A file whose extents reach past the end of the image (a truncated image) is read
+            // through TSK, which says how far it got.
+            if (!stream_->failed() && x.front().offset >= cursor && ascending && end <= stream_->size() &&
+                end - x.front().offset - bytes <= kMaxStreamGap) {
+                auto job = std::make_shared<Job>();
+                job->row = std::move(row);
+                files.items.push_back({job, job->row.e.extents});
+                job->row.e.extents.clear();
+                job->row.e.extents.shrink_to_fit();
+                cursor = end;
+            } else {
+                later.push_back(std::move(row));
+            }
+        }
+        pending_files_.clear();
+        stream_end = cursor;
+        // Ranges: those ahead of the stream and before the end of this file system; a range
+        // already behind the stream is left to scan_unallocated (read on its own).
+        const uint64_t limit = f ? f->offset + f->block_count * f->block_size : UINT64_MAX;
+        std::set<uint64_t> done;
+        if (!pending_ranges_.empty()) {
+            writer_.flush();
+            index::Stmt q = idx_.db().prepare(
+                "SELECT start_offset FROM unalloc_ranges WHERE evidence_id=? AND volume='' AND scanned=1");
+            q.bind(1, evidence_id_);
+            while (q.step()) done.insert(static_cast<uint64_t>(q.col_int(0)));
+        }
+        std::sort(pending_ranges_.begin(), pending_ranges_.end(),
+                  [](const PendingRange& a, const PendingRange& b) { return a.r.start < b.r.start; });
+        std::vector<PendingRange> keep;
+        uint64_t rcursor = pos;
+        for (auto& pr : pending_ranges_) {
+            if (pr.r.start >= limit) {
+                keep.push_back(std::move(pr));
+                continue;
+            }
+            if (done.count(pr.r.start) || pr.r.start < rcursor || stream_->failed() ||
+                pr.r.start + pr.r.length > stream_->size())
+                continue;  // left to scan_unallocated, which reads it on its own
+            ranges.items.push_back({range_job(pr.r, pr.kind, pr.fs_id), {{pr.r.start, pr.r.length}}});
+            rcursor = pr.r.start + pr.r.length;
+            stream_end = std::max(stream_end, rcursor);
+        }
+        pending_ranges_ = std::move(keep);
+
+        files.block = block_size_;
+        files.counter = &progress_.content_bytes;
+        files.start = [this](const std::shared_ptr<Job>& j) {
+            inflight_.fetch_add(1);
+            jobs_.push(j);
+        };
+        ranges.counter = &progress_.content_bytes;
+        ranges.start = [this](const std::shared_ptr<Job>& j) {
+            start_range_thread();
+            inflight_.fetch_add(1);
+            range_jobs_.push(j);
+        };
+        if (!files.items.empty() || !ranges.items.empty()) {
+            stream_->advance(stream_end, [&](uint64_t off, const uint8_t* p, size_t n) {
+                files.feed(off, p, n);
+                ranges.feed(off, p, n);
+            });
+        }
+        const bool unfinished = files.cur < files.items.size() || ranges.cur < ranges.items.size();
+        if (stream_->failed() || unfinished) {
+            const bool cancelled = g_cancel.load();
+            const std::string why = stream_->failed() ? stream_->error()
+                                                      : "the image ended at offset " + std::to_string(stream_->position());
+            for (auto& item : files.stop(why, cancelled)) {
+                if (!cancelled) later.push_back(std::move(item.job->row));  // read through TSK instead
+            }
+            ranges.stop(why, cancelled);  // not marked scanned: scan_unallocated reads them on their own
+            if (!cancelled) error(label_, "the sequential read of the image stopped: " + why +
+                                              "; the rest is read file by file");
+        }
+        // What the stream could not serve, read through TSK while the file system is open.
+        if (f && f->read_again)
+            for (auto& row : later) {
+                if (g_cancel.load()) break;
+                const layout::FileEntry e = row.e;
+                read_now(std::move(row), [&](const layout::BlockFn& fn, std::string& err) {
+                    return f->read_again(e, fn, err);
+                });
+            }
+    }
+
+    void start_range_thread() {
+        if (range_thread_.joinable()) return;
+        range_thread_ = std::thread([this] {
+            Worker w(*dets_, limits_);
+            std::unique_ptr<Worker> carved_worker;
+            while (auto j = range_jobs_.pop()) {
+                if (!carved_worker) carved_worker = std::make_unique<Worker>(*dets_, limits_);
+                process_range(w, *carved_worker, **j);
+                finish_job();
+            }
+        });
     }
 
 private:
@@ -687,6 +968,13 @@ private:
     int64_t next_fs_id_ = 1, fs_id_ = 0;
     uint64_t whole_cap_ = 64 << 20;
     std::unordered_set<std::string> existing_keys_;
+    const std::vector<const LoadedDetector*>* dets_ = nullptr;
+    ImageStream* stream_ = nullptr;
+    size_t block_size_ = 1 << 20;
+    std::vector<FileRow> pending_files_;
+    std::vector<PendingRange> pending_ranges_;
+    BoundedQueue<std::shared_ptr<Job>> range_jobs_{4};
+    std::thread range_thread_;
     bool wants_unalloc_ = false;
     bool base_flushed_ = false;
     std::mutex none_mu_;
@@ -874,12 +1162,26 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
         progress.label = fs::path(path).filename().string();
         ProgressPrinter printer(progress, show_progress);
 
-        // The acquisition hash runs beside the walk on its own handle.
+        // The acquisition hash: from the one sequential read that also feeds the files, or
+        // (one_read off) beside the walk on a handle of its own.
         evidence::ImageHashes hashes;
-        std::unique_ptr<evidence::Image> hash_handle = img->reopen();
-        std::thread hasher([&] { hashes = evidence::hash_image(*hash_handle, &progress.image_bytes, &g_cancel); });
+        std::unique_ptr<evidence::Image> hash_handle;
+        std::unique_ptr<ImageStream> stream;
+        std::thread hasher;
+        if (opt.one_read) {
+            // Raw reads are memory copies from the page cache or plain disk reads: two readers
+            // keep a request in flight. An E01 chunk must be inflated: one reader per worker.
+            const unsigned readers = img->format() == "raw" || img->format() == "split raw" ? 2 : std::max(2u, jobs);
+            stream = std::make_unique<ImageStream>(*img, readers, &g_cancel, &progress.image_bytes);
+        } else {
+            hash_handle = img->reopen();
+            hasher = std::thread([&] { hashes = evidence::hash_image(*hash_handle, &progress.image_bytes, &g_cancel); });
+        }
 
         layout::WalkSummary summary;
+        uint64_t writer_ops = 0;
+        double writer_busy = 0;
+        const auto scan_start = std::chrono::steady_clock::now();
         int walk_errors = 0;
         bool integrity_problems = false;
         std::string fatal;
@@ -887,7 +1189,9 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
             index::IndexWriter writer(fs::path(opt.case_dir) / index::kIndexFile);
             try {
                 EvidenceScan scan(idx, writer, evidence_id, path, dets, jobs, progress, limits);
+                if (stream) scan.use_stream(stream.get(), opt.block_size);
                 layout::WalkOptions wo;
+                wo.extents = stream != nullptr;
                 wo.block_size = opt.block_size;
                 wo.cancel = &g_cancel;
                 wo.reuse_snapshots = opt.reuse_snapshots;
@@ -901,12 +1205,16 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                     scan.error(path, e.what());
                 }
                 scan.wait_idle();
+                if (stream && scan.fatal().empty()) {
+                    hashes = scan.finish_stream();
+                    scan.wait_idle();
+                }
                 if (scan.wants_unallocated() && scan.fatal().empty() && !g_cancel.load()) scan.scan_unallocated(*img, summary.opened);
                 scan.finish_workers();
                 if (!scan.fatal().empty()) throw std::runtime_error(scan.fatal());
                 walk_errors = scan.errors();
-                hasher.join();
-                for (const auto& m : hash_handle->integrity_errors()) {
+                if (hasher.joinable()) hasher.join();
+                for (const auto& m : stream ? stream->integrity_errors() : hash_handle->integrity_errors()) {
                     scan.error(path, m);
                     integrity_problems = true;
                 }
@@ -918,6 +1226,8 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                     scan.error(path, "image hash incomplete: " + hashes.error);
                 writer.flush();
                 writer.stop();
+                writer_ops = writer.committed_ops();
+                writer_busy = writer.busy_seconds();
             } catch (const std::exception& e) {
                 fatal = e.what();
                 if (hasher.joinable()) {
@@ -962,6 +1272,11 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                                        {"filesystems", summary.filesystems},
                                        {"files", nfiles},
                                        {"content_bytes_read", progress.content_bytes.load()},
+                                       {"read_mode", opt.one_read ? "one sequential read" : "file by file"},
+                                       {"image_bytes_streamed", opt.one_read ? hashes.bytes : 0},
+                                       {"bytes_read_again", progress.targeted_bytes.load()},
+                                       {"scan_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count()},
+                                       {"index_writer", {{"operations", writer_ops}, {"busy_seconds", writer_busy}}},
                                        {"snapshot_bytes_reused", progress.reused_bytes.load()},
                                        {"errors", nerr}});
         if (!hashes.complete) exit_code = kExitEvidenceUnreadable;

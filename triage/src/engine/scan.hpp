@@ -23,7 +23,11 @@ struct ScanOptions {
     uint64_t plugin_memory_mb = 2048;   // address-space limit of each plugin process
     uint64_t whole_object_cap_mb = 64;  // TRIAGE_WANT_WHOLE detectors see objects up to this size
     bool skip_known_good = true;
-    bool reuse_snapshots = true;        // shadow-copy files unchanged from the current volume take its hashes        // heavy detectors (YARA ...) skip files in a known-good set
+    bool reuse_snapshots = true;        // shadow-copy files unchanged from the current volume take its hashes
+    // One sequential read of each image feeding the image hash, the files and the unallocated
+    // ranges (issue 8); false: every file read through TSK as the walk lists it, the image hash
+    // on a read of its own (the earlier design, kept for comparison and as a fallback).
+    bool one_read = true;
     std::vector<std::string> command_line;  // recorded in the audit log (secrets already removed)
     // Secrets for encrypted volumes, one entry per image (same order as images; may be shorter).
     std::vector<volumes::Secrets> secrets;

@@ -1,5 +1,7 @@
 #include "index/writer.hpp"
 
+#include <chrono>
+
 namespace triage::index {
 
 IndexWriter::IndexWriter(const std::string& db_path, size_t max_batch, size_t max_queue)
@@ -66,6 +68,7 @@ void IndexWriter::run() {
             }
             cv_space_.notify_all();
         }
+        const auto t0 = std::chrono::steady_clock::now();
         try {
             db_.exec("BEGIN IMMEDIATE");
             try {
@@ -86,6 +89,8 @@ void IndexWriter::run() {
             cv_done_.notify_all();
             return;
         }
+        busy_ns_ += static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
         std::unique_lock lock(mu_);
         done_ += batch.size();
         cv_done_.notify_all();

@@ -5,6 +5,7 @@
 
 #include "index/db.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -26,6 +27,9 @@ public:
     void flush();         // returns when everything posted so far is committed
     void stop();          // flush and end the thread
     uint64_t committed_ops() const;
+    // Seconds the writer thread spent applying and committing batches (not waiting for work):
+    // against the scan's wall time it shows whether the index is ever the bottleneck.
+    double busy_seconds() const { return busy_ns_.load() / 1e9; }
 
 private:
     void run();
@@ -38,6 +42,7 @@ private:
     uint64_t posted_ = 0, done_ = 0;
     bool stopping_ = false;
     std::exception_ptr error_;
+    std::atomic<uint64_t> busy_ns_{0};
     std::thread thread_;
 };
 

@@ -132,6 +132,35 @@ bool snapshot_unchanged(const FsWalkContext& ctx, const TSK_FS_FILE* file, const
     return true;
 }
 
+// The image extents of a non-resident attribute whose bytes are plain copies of image blocks,
+// covering exactly `size` bytes; empty when the content is anything else (resident, compressed,
+// encrypted, sparse or filler runs, NTFS bytes past the initialised size, runs that do not
+// cover the size, a file system inside a container volume or a pool).
+std::vector<Extent> plain_extents(const FsWalkContext& ctx, const TSK_FS_ATTR* attr, int64_t size) {
+    std::vector<Extent> out;
+    if (!ctx.opt->extents || ctx.info->vol || ctx.info->pool_block >= 0 || !attr || size <= 0) return out;
+    if (!(attr->flags & TSK_FS_ATTR_NONRES) || (attr->flags & (TSK_FS_ATTR_COMP | TSK_FS_ATTR_ENC | TSK_FS_ATTR_SPARSE)))
+        return out;
+    if (TSK_FS_TYPE_ISNTFS(ctx.fs->ftype) && attr->nrd.initsize < size) return out;
+    const uint64_t bs = ctx.fs->block_size;
+    uint64_t left = static_cast<uint64_t>(size);
+    TSK_DADDR_T expect = 0;  // file block the next run must start at
+    for (const TSK_FS_ATTR_RUN* r = attr->nrd.run; r && left > 0; r = r->next) {
+        if (r->flags != TSK_FS_ATTR_RUN_FLAG_NONE || r->offset != expect || r->len == 0) return {};
+        if (r->addr + r->len > ctx.fs->last_block + 1) return {};
+        expect += r->len;
+        const uint64_t start = ctx.info->offset + static_cast<uint64_t>(r->addr) * bs;
+        const uint64_t len = std::min<uint64_t>(left, static_cast<uint64_t>(r->len) * bs);
+        if (!out.empty() && out.back().offset + out.back().length == start)
+            out.back().length += len;
+        else
+            out.push_back({start, len});
+        left -= len;
+    }
+    if (left > 0) return {};
+    return out;
+}
+
 TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE* file, const char* a_path, void* ptr) {
     auto* ctx = static_cast<FsWalkContext*>(ptr);
     if (ctx->opt->cancel && ctx->opt->cancel->load(std::memory_order_relaxed)) return TSK_WALK_STOP;
@@ -181,6 +210,7 @@ TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE* file, const char* a_path, void* ptr) {
                 e.attr_id = attr->id;
                 if (data) e.size = attr->size;
                 if (data && ctx->opt->reuse_snapshots) e.same_as_base = snapshot_unchanged(*ctx, file, attr);
+                if (data) e.extents = plain_extents(*ctx, attr, attr->size);
             }
             // Data streams have content; so do the named indexes of a regular file ($Secure:$SDH),
             // which fls lists as files and icat reads. A directory's own index does not.
@@ -214,6 +244,7 @@ TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE* file, const char* a_path, void* ptr) {
     }
 
     base.has_content = meta && meta->type == TSK_FS_META_TYPE_REG;
+    if (base.has_content && ctx->opt->extents) base.extents = plain_extents(*ctx, tsk_fs_file_attr_get(file), meta->size);
     ContentReader reader = [&](const BlockFn& fn, std::string& err) {
         return read_content(file, false, 0, 0, bs, cancel, fn, err);
     };
@@ -270,6 +301,18 @@ void walk_open_fs(TSK_FS_INFO* fs, FsInfo info, const std::string& prefix, Layou
     info.block_size = fs->block_size;
     info.block_count = fs->block_count;
     if (!sink.filesystem_begin(info)) return;
+    info.read_again = [fs, &opt](const FileEntry& e, const BlockFn& fn, std::string& err) {
+        tsk_error_reset();
+        TSK_FS_FILE* file = tsk_fs_file_open_meta(fs, nullptr, e.meta_addr);
+        if (!file) {
+            err = "inode " + std::to_string(e.meta_addr) + " could not be opened again: " + tsk_error_text();
+            return false;
+        }
+        const bool typed = TSK_FS_TYPE_ISNTFS(fs->ftype) && e.attr_type != 0;
+        bool ok = read_content(file, typed, e.attr_type, e.attr_id, opt.block_size, opt.cancel, fn, err);
+        tsk_fs_file_close(file);
+        return ok;
+    };
     FsWalkContext ctx{fs, &info, &sink, &opt, fs_location(prefix, info)};
     bool ok = true;
     tsk_error_reset();

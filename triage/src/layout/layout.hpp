@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace triage::layout {
 
@@ -27,6 +28,18 @@ struct VolumeInfo {
     std::string kind;          // "partition", "unallocated", "meta"
 };
 
+// A piece of a file's content where it lies in the evidence image, in the file's own order.
+struct Extent {
+    uint64_t offset = 0;  // image byte offset
+    uint64_t length = 0;
+};
+
+// Streams a file entry's content in blocks; returns false (with a message) when TSK could
+// not read all of it. The callback returns false to stop early (cancellation).
+struct FileEntry;
+using BlockFn = std::function<bool(const uint8_t* data, size_t len, uint64_t offset)>;
+using ContentReader = std::function<bool(const BlockFn& fn, std::string& error)>;
+
 struct FsInfo {
     std::string volume;        // the container volume it lies in, e.g. "lvm:vg/lv", "vss:1" ("" for the evidence)
     uint64_t offset = 0;       // bytes from the start of the image (of the volume when volume is set)
@@ -36,6 +49,10 @@ struct FsInfo {
     std::optional<int64_t> slot;  // partition slot it lives in, none for a bare file system
     int64_t pool_block = -1;      // APFS volume superblock block inside its container, else -1
     const volumes::Volume* vol = nullptr;  // the container volume object (null for the evidence)
+    // Reads an entry of this file system again by its metadata address (and NTFS attribute),
+    // as icat does; valid until filesystem_end returns. For files the sink put aside while
+    // the walk went on (the scan's one sequential read leaves some files to read this way).
+    std::function<bool(const FileEntry& e, const BlockFn& fn, std::string& error)> read_again;
 };
 
 // One row of the listing: a name, or an NTFS stream of it.
@@ -57,12 +74,11 @@ struct FileEntry {
     // In a shadow copy: the file's MFT record and data blocks read the same as in the volume the
     // snapshot is of, so its content is that volume's file at the same path (hashes can be reused).
     bool same_as_base = false;
+    // Where the content lies in the image, when WalkOptions::extents asked for it and the bytes
+    // are plain copies of image bytes (not resident, compressed, encrypted or sparse, and not
+    // inside a container volume): the extents cover exactly `size` bytes. Empty otherwise.
+    std::vector<Extent> extents;
 };
-
-// Streams a file entry's content in blocks; returns false (with a message) when TSK could
-// not read all of it. The callback returns false to stop early (cancellation).
-using BlockFn = std::function<bool(const uint8_t* data, size_t len, uint64_t offset)>;
-using ContentReader = std::function<bool(const BlockFn& fn, std::string& error)>;
 
 class LayoutSink {
 public:
@@ -86,6 +102,7 @@ struct WalkOptions {
     const std::atomic<bool>* cancel = nullptr;
     const volumes::Secrets* secrets = nullptr;  // for encrypted volumes of this evidence item
     bool reuse_snapshots = true;  // mark shadow-copy files unchanged from the current volume (same_as_base)
+    bool extents = false;         // fill FileEntry::extents (the scan's one sequential read)
 };
 
 struct WalkSummary {
