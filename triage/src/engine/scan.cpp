@@ -352,10 +352,10 @@ public:
         });
     }
 
-    void unallocated(const std::optional<layout::FsInfo>&, const std::string& kind, uint64_t start, uint64_t length,
-                     const std::string& volume) override {
+    void unallocated(const std::optional<layout::FsInfo>& in_fs, const std::string& kind, uint64_t start,
+                     uint64_t length, const std::string& volume) override {
         int64_t ev = evidence_id_;
-        std::optional<int64_t> fs = kind == "fs_unallocated" ? std::optional<int64_t>(fs_id_) : std::nullopt;
+        std::optional<int64_t> fs = in_fs ? std::optional<int64_t>(fs_id_) : std::nullopt;
         writer_.post([=](index::Db& db) {
             db.cached("INSERT OR IGNORE INTO unalloc_ranges(evidence_id, fs_id, kind, start_offset, length, volume) "
                       "VALUES (?,?,?,?,?,?)")
