@@ -5,12 +5,17 @@
 #include <triage/detector.hpp>
 
 #include "identifiers/extract.hpp"
+#include "identifiers/idn.hpp"
 #include "identifiers/pager.hpp"
 #include "identifiers/text_views.hpp"
+#include "keywords/terms.hpp"
+#include "keywords/transcode.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -46,6 +51,11 @@ public:
         over_ = false;
         // Unallocated ranges can be large and are never known-good: their hits go out at once.
         immediate_ = o.kind == TRIAGE_OBJECT_UNALLOC;
+        // A file_slack range carries seam margins (detector_abi.h): only hits reaching past the
+        // file's end and starting before the slack's end are its own; one starting at the
+        // range's first byte may be cut at its left end and is left out.
+        seam_ = immediate_ && o.name && std::string(o.name) == "file_slack";
+        seam_end_ = o.size > TRIAGE_SEAM_BYTES ? o.size - TRIAGE_SEAM_BYTES : 0;
     }
 
     void block(const uint8_t* data, size_t len, uint64_t) override {
@@ -77,10 +87,17 @@ private:
                     found.push_back({h, le ? "utf-16le" : "utf-16be", parity + 2 * h.start, 2 * h.length,
                                      context_of(text, h.start, h.length)});
             }
+        internationalised(w, found);
         drop_utf16_twins(found, w);
         for (auto& f : found) {
             if (f.offset < w.from || f.offset >= w.to) continue;  // another page reports it
             f.offset += w.base;
+            if (seam_ && !(f.offset > 0 && f.offset + f.length > TRIAGE_SEAM_BYTES && f.offset < seam_end_)) continue;
+            if (seam_) {  // the context starts at the file's end: its own bytes stay out of it
+                const uint64_t from = std::max<uint64_t>(f.offset, TRIAGE_SEAM_BYTES) - w.base;
+                const uint64_t to = std::min<uint64_t>(w.len, f.offset + f.length - w.base + 16);
+                f.context = escape_context(std::string_view(reinterpret_cast<const char*>(w.buf) + from, to - from));
+            }
             if (reported_ >= max_hits_) {
                 over_ = true;
                 return;
@@ -91,6 +108,47 @@ private:
             else
                 pending_.push_back(std::move(f));
         }
+    }
+
+    // E-mail addresses and domain names with non-ASCII letters (idn.hpp), in the window decoded
+    // as UTF-8 and as UTF-16LE/BE at both parities, in chunks that overlap by more than the
+    // longest address. An ASCII hit inside one of them ("ivan@mail.ua" of "коivan@mail.ua", in
+    // the same encoding) was a piece of it and goes.
+    static constexpr size_t kChunk = 1 << 20, kOverlap = 2048;
+
+    void internationalised(const Window& w, std::vector<Found>& found) {
+        std::vector<Found> idn;
+        std::set<std::tuple<uint64_t, std::string, std::string>> keys;  // the chunks' overlaps
+        auto seen = [&](const Found& f) { return !keys.insert({f.offset, f.hit.type, f.encoding}).second; };
+        for (size_t c0 = 0; c0 < w.len; c0 += kChunk) {
+            const size_t n = std::min(w.len - c0, kChunk + kOverlap);
+            const uint8_t* p = w.buf + c0;
+            for (int v = 0; v < 5; ++v) {
+                const char* enc = v == 0 ? "utf-8" : v < 3 ? "utf-16le" : "utf-16be";
+                if (v == 0)
+                    triage::kw::decode_utf8(p, n, view_);
+                else
+                    triage::kw::decode_utf16(p, n, v < 3, static_cast<unsigned>(v - 1) % 2, view_);
+                for (auto& h : extract_idn(view_.text)) {
+                    const uint64_t start = c0 + view_.from[h.start], end = c0 + view_.from[h.start + h.length];
+                    const size_t before = std::min<uint64_t>(start, v == 0 ? 24 : 48);
+                    const size_t after = std::min<uint64_t>(w.len - end, v == 0 ? 24 : 48);
+                    const std::string bytes(reinterpret_cast<const char*>(w.buf) + start - before, end - start + before + after);
+                    Found f{h, enc, start, end - start, triage::kw::decode_context(bytes, enc)};
+                    if (!seen(f)) idn.push_back(std::move(f));
+                }
+            }
+        }
+        if (idn.empty()) return;
+        found.erase(std::remove_if(found.begin(), found.end(),
+                                   [&](const Found& f) {
+                                       return std::any_of(idn.begin(), idn.end(), [&](const Found& g) {
+                                           return std::string_view(g.encoding) == f.encoding && f.offset >= g.offset &&
+                                                  f.offset + f.length <= g.offset + g.length;
+                                       });
+                                   }),
+                    found.end());
+        for (auto& f : idn) found.push_back(std::move(f));
     }
 
     // "\0a\0b\0" reads as UTF-16BE "ab" at byte 0 and as UTF-16LE "ab" at byte 1: one text, one
@@ -131,10 +189,13 @@ private:
     }
 
     Pager pager_;
+    triage::kw::View view_;
     uint64_t max_hits_;
     std::vector<Found> pending_;
     uint64_t reported_ = 0;
     bool over_ = false, immediate_ = false;
+    bool seam_ = false;
+    uint64_t seam_end_ = 0;
 };
 
 const triage_detector kIdentifiers = triage::sdk::describe<Identifiers>(
