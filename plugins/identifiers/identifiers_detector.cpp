@@ -87,8 +87,9 @@ private:
                     found.push_back({h, le ? "utf-16le" : "utf-16be", parity + 2 * h.start, 2 * h.length,
                                      context_of(text, h.start, h.length)});
             }
-        internationalised(w, found);
+        std::vector<Found> idn = internationalised(w);
         drop_utf16_twins(found, w);
+        drop_pieces(found, idn);
         for (auto& f : found) {
             if (f.offset < w.from || f.offset >= w.to) continue;  // another page reports it
             f.offset += w.base;
@@ -116,15 +117,22 @@ private:
     // the same encoding) was a piece of it and goes.
     static constexpr size_t kChunk = 1 << 20, kOverlap = 2048;
 
-    void internationalised(const Window& w, std::vector<Found>& found) {
+    std::vector<Found> internationalised(const Window& w) {
         std::vector<Found> idn;
         std::set<std::tuple<uint64_t, std::string, std::string>> keys;  // the chunks' overlaps
         auto seen = [&](const Found& f) { return !keys.insert({f.offset, f.hit.type, f.encoding}).second; };
         for (size_t c0 = 0; c0 < w.len; c0 += kChunk) {
             const size_t n = std::min(w.len - c0, kChunk + kOverlap);
             const uint8_t* p = w.buf + c0;
+            // Cheap tests first: UTF-8 with non-ASCII letters has bytes >= 0x80; an address or
+            // domain in UTF-16 has a dot, 2E 00 (LE) or 00 2E (BE).
+            const std::string_view chunk(reinterpret_cast<const char*>(p), n);
+            const bool high = std::any_of(p, p + n, [](uint8_t b) { return b >= 0x80; });
+            const bool le_dot = chunk.find(std::string_view("\x2e\0", 2)) != std::string_view::npos;
+            const bool be_dot = chunk.find(std::string_view("\0\x2e", 2)) != std::string_view::npos;
             for (int v = 0; v < 5; ++v) {
                 const char* enc = v == 0 ? "utf-8" : v < 3 ? "utf-16le" : "utf-16be";
+                if ((v == 0 && !high) || ((v == 1 || v == 2) && !le_dot) || (v >= 3 && !be_dot)) continue;
                 if (v == 0)
                     triage::kw::decode_utf8(p, n, view_);
                 else
@@ -139,12 +147,61 @@ private:
                 }
             }
         }
+        drop_idn_twins(idn, w);
+        return idn;
+    }
+
+    // UTF-16 text read with the other byte order one byte off is the same text shifted by one
+    // character, garbled where the script changes (LE "ко" + "ivan" read as BE at +1 gives
+    // "оѩvan": U+0469 from the 04 of "о" and the 69 of "i"). Of two such readings the one with
+    // fewer odd characters around it (controls, archaic and extended Cyrillic, CJK, Hangul,
+    // unprintable) is the text as written; on a tie the one at the even offset.
+    static size_t oddness(const Window& w, uint64_t at, bool le) {
+        size_t odd = 0;
+        const uint64_t from = at >= 64 ? at - 64 : at % 2;
+        for (uint64_t i = from; i + 1 < w.len && i < at + 64; i += 2) {
+            const unsigned c = le ? (w.buf[i] | (w.buf[i + 1] << 8)) : ((w.buf[i] << 8) | w.buf[i + 1]);
+            const bool control = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7F && c < 0xA0);
+            if (control || (c >= 0x0460 && c <= 0x052F) || (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7FF) ||
+                c >= 0xE000)
+                ++odd;
+        }
+        return odd;
+    }
+
+    static void drop_idn_twins(std::vector<Found>& idn, const Window& w) {
+        std::vector<bool> drop(idn.size(), false);
+        for (size_t i = 0; i < idn.size(); ++i)
+            for (size_t j = 0; j < idn.size(); ++j) {
+                const std::string_view a = idn[i].encoding, b = idn[j].encoding;
+                if (a != "utf-16le" || b != "utf-16be" || idn[i].hit.type != idn[j].hit.type) continue;
+                if (idn[i].offset + 1 != idn[j].offset && idn[j].offset + 1 != idn[i].offset) continue;
+                const size_t le = oddness(w, idn[i].offset, true), be = oddness(w, idn[j].offset, false);
+                const bool keep_le = le != be ? le < be : idn[i].offset % 2 == 0;
+                (keep_le ? drop[j] : drop[i]) = true;
+            }
+        size_t k = 0;
+        for (size_t i = 0; i < idn.size(); ++i)
+            if (!drop[i]) {
+                if (k != i) idn[k] = std::move(idn[i]);
+                ++k;
+            }
+        idn.resize(k);
+    }
+
+    // An ASCII hit inside an internationalised one of the same encoding, or of the other UTF-16
+    // byte order one byte off (the twin reading of the same text), is a piece of it.
+    static void drop_pieces(std::vector<Found>& found, std::vector<Found>& idn) {
         if (idn.empty()) return;
+        auto utf16 = [](const char* e) { return std::string_view(e).rfind("utf-16", 0) == 0; };
         found.erase(std::remove_if(found.begin(), found.end(),
                                    [&](const Found& f) {
                                        return std::any_of(idn.begin(), idn.end(), [&](const Found& g) {
-                                           return std::string_view(g.encoding) == f.encoding && f.offset >= g.offset &&
-                                                  f.offset + f.length <= g.offset + g.length;
+                                           const uint64_t slack = std::string_view(g.encoding) == f.encoding ? 0
+                                                                  : utf16(g.encoding) && utf16(f.encoding) ? 1
+                                                                                                           : UINT64_MAX;
+                                           return slack != UINT64_MAX && f.offset + slack >= g.offset &&
+                                                  f.offset + f.length <= g.offset + g.length + slack;
                                        });
                                    }),
                     found.end());
