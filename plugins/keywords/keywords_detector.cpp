@@ -67,13 +67,16 @@ struct KeywordSet {
             unsigned f = 0;
             // Literal patterns carry their case variants themselves. Regular expressions use
             // Hyperscan's caseless matching; one with non-ASCII characters is compiled as UTF-8
-            // with Unicode classes (so its Cyrillic letters match either case), an ASCII one as
-            // bytes (UTF-8 mode promises nothing on the invalid UTF-8 that binary data is).
+            // (its Cyrillic letters then match either case), an ASCII one as bytes (UTF-8 mode
+            // promises nothing on the invalid UTF-8 that binary data is). Not with Unicode
+            // properties (HS_FLAG_UCP): \w, \d, \s stay ASCII, because with them a single
+            // "\w+" is "too large" for Hyperscan and 30 terms like "слово\W{0,3}\d{0,6}" took
+            // 112 s to compile.
             if (patterns[i].regex) {
                 f |= HS_FLAG_CASELESS | HS_FLAG_DOTALL;
                 const auto& x = patterns[i].expression;
                 if (std::any_of(x.begin(), x.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
-                    f |= HS_FLAG_UTF8 | HS_FLAG_UCP;
+                    f |= HS_FLAG_UTF8;
             }
             unsigned w = 0;
             hs_expr_info_t* info = nullptr;
@@ -115,8 +118,8 @@ struct KeywordSet {
     }
 
     // Regular expressions over the UTF-16 and code-page views (transcode.hpp): every regex
-    // compiled once more for valid UTF-8 with Unicode classes, so that one database serves all
-    // views. views_pattern[id] is the pattern (index into patterns) of database id `id`.
+    // compiled once more for valid UTF-8 (caseless, ASCII classes), so that one database serves
+    // all views. views_pattern[id] is the pattern (index into patterns) of database id `id`.
     hs_database_t* views_db = nullptr;
     std::vector<unsigned> views_pattern, views_width;
 
@@ -125,7 +128,7 @@ struct KeywordSet {
         std::vector<unsigned> flags, ids;
         for (unsigned i = 0; i < patterns.size(); ++i) {
             if (!patterns[i].regex) continue;
-            unsigned f = HS_FLAG_CASELESS | HS_FLAG_DOTALL | HS_FLAG_UTF8 | HS_FLAG_UCP;
+            unsigned f = HS_FLAG_CASELESS | HS_FLAG_DOTALL | HS_FLAG_UTF8;  // no UCP: see above
             hs_expr_info_t* info = nullptr;
             hs_compile_error_t* err = nullptr;
             if (hs_expression_info(patterns[i].expression.c_str(), f, &info, &err) != HS_SUCCESS) {
