@@ -115,17 +115,25 @@ struct KeywordSet {
     ~KeywordSet() {
         if (db) hs_free_database(db);
         if (views_db) hs_free_database(views_db);
+        if (cp_db) hs_free_database(cp_db);
     }
 
     // Regular expressions over the UTF-16 and code-page views (transcode.hpp): every regex
     // compiled once more for valid UTF-8 (caseless, ASCII classes), so that one database serves
     // all views. views_pattern[id] is the pattern (index into patterns) of database id `id`.
+    // views_db holds every regex (for the UTF-16 views); cp_db only those with non-ASCII
+    // characters (for the 8-bit code pages: an ASCII regex matches there exactly what it matches
+    // in the bytes themselves, where \W, [^...] and . already take any byte >= 0x80 for one
+    // non-word character). Both map ids through views_pattern/views_width.
     hs_database_t* views_db = nullptr;
+    hs_database_t* cp_db = nullptr;
     std::vector<unsigned> views_pattern, views_width;
 
     void compile_views(const triage_host_api* api, triage_host* host) {
         std::vector<const char*> exprs;
         std::vector<unsigned> flags, ids;
+        std::vector<const char*> cp_exprs;
+        std::vector<unsigned> cp_flags, cp_ids;
         for (unsigned i = 0; i < patterns.size(); ++i) {
             if (!patterns[i].regex) continue;
             unsigned f = HS_FLAG_CASELESS | HS_FLAG_DOTALL | HS_FLAG_UTF8;  // no UCP: see above
@@ -143,19 +151,31 @@ struct KeywordSet {
             unsigned w = info->min_width == info->max_width && info->min_width > 0 ? info->min_width : 0;
             std::free(info);
             if (w == 0) f |= HS_FLAG_SOM_LEFTMOST;
-            exprs.push_back(patterns[i].expression.c_str());
+            const auto& x = patterns[i].expression;
+            if (std::any_of(x.begin(), x.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+                cp_exprs.push_back(x.c_str());
+                cp_flags.push_back(f);
+                cp_ids.push_back(static_cast<unsigned>(views_pattern.size()));
+            }
+            exprs.push_back(x.c_str());
             flags.push_back(f);
             ids.push_back(static_cast<unsigned>(views_pattern.size()));
             views_pattern.push_back(i);
             views_width.push_back(w);
         }
+        compile(exprs, flags, ids, views_db, "UTF-16");
+        compile(cp_exprs, cp_flags, cp_ids, cp_db, "the code pages");
+    }
+
+    void compile(const std::vector<const char*>& exprs, const std::vector<unsigned>& flags,
+                 const std::vector<unsigned>& ids, hs_database_t*& db_out, const char* what) {
         if (exprs.empty()) return;
         hs_compile_error_t* err = nullptr;
         if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK,
-                             nullptr, &views_db, &err) != HS_SUCCESS) {
+                             nullptr, &db_out, &err) != HS_SUCCESS) {
             const std::string msg = err && err->message ? err->message : "unknown error";
             hs_free_compile_error(err);
-            throw std::runtime_error("keywords file " + file + ": regular expressions for UTF-16 and code pages: " + msg);
+            throw std::runtime_error("keywords file " + file + ": regular expressions for " + what + ": " + msg);
         }
     }
 };
@@ -177,6 +197,8 @@ public:
         if (set_.db && hs_alloc_scratch(set_.db, &scratch_) != HS_SUCCESS)
             throw std::runtime_error("cannot allocate Hyperscan scratch space");
         if (set_.views_db && hs_alloc_scratch(set_.views_db, &scratch_) != HS_SUCCESS)
+            throw std::runtime_error("cannot allocate Hyperscan scratch space");
+        if (set_.cp_db && hs_alloc_scratch(set_.cp_db, &scratch_) != HS_SUCCESS)
             throw std::runtime_error("cannot allocate Hyperscan scratch space");
     }
     ~Keywords() override {
@@ -294,20 +316,20 @@ private:
             for (bool le : {true, false})
                 for (unsigned parity : {0u, 1u}) {
                     decode_utf16(p, n, le, parity, view_);
-                    match_view(w, c0, le ? "utf-16le" : "utf-16be", false);
+                    match_view(set_.views_db, w, c0, le ? "utf-16le" : "utf-16be", false);
                 }
-            if (std::none_of(p, p + n, [](uint8_t b) { return b >= 0x80; })) continue;
+            if (!set_.cp_db || std::none_of(p, p + n, [](uint8_t b) { return b >= 0x80; })) continue;
             for (const auto& cp : code_pages()) {
                 decode_8bit(cp, p, n, view_);
-                match_view(w, c0, cp.label, true);
+                match_view(set_.cp_db, w, c0, cp.label, true);
             }
         }
     }
 
-    void match_view(const Window& w, size_t c0, const char* label, bool needs_high_byte) {
+    void match_view(const hs_database_t* db, const Window& w, size_t c0, const char* label, bool needs_high_byte) {
         view_hits_.clear();
         if (view_.text.empty()) return;
-        const hs_error_t rc = hs_scan(set_.views_db, view_.text.data(), static_cast<unsigned>(view_.text.size()), 0,
+        const hs_error_t rc = hs_scan(db, view_.text.data(), static_cast<unsigned>(view_.text.size()), 0,
                                       scratch_, &Keywords::on_view_match, this);
         if (rc != HS_SUCCESS) throw std::runtime_error("Hyperscan scan failed (error " + std::to_string(rc) + ")");
         for (const auto& [id, from, to] : view_hits_) {
