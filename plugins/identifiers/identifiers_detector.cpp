@@ -128,30 +128,36 @@ private:
 
     // Share of text characters in buf[0, n) read as view v (0 UTF-8, 1/2 UTF-16LE parity 0/1,
     // 3/4 UTF-16BE parity 0/1), as a fraction of the characters read.
+    // Stops as soon as more than a tenth is not text (binary data and the wrong byte order fail
+    // within a few hundred characters). UTF-8 blocks without a byte >= 0x80 are not wanted: the
+    // ASCII extraction has seen them.
     static bool texty(const uint8_t* b, size_t n, int v) {
-        size_t text = 0, chars = 0;
+        size_t odd = 0;
         if (v == 0) {
+            if (std::none_of(b, b + n, [](uint8_t c) { return c >= 0x80; })) return false;
+            const size_t limit = n / 10;
             for (size_t i = 0; i < n;) {
                 const uint8_t c = b[i];
                 size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c & 0xF0) == 0xE0 ? 3 : 0;
                 bool ok = len > 0 && i + len <= n;
                 for (size_t k = 1; ok && k < len; ++k) ok = (b[i + k] & 0xC0) == 0x80;
-                ++chars;
                 if (!ok) {
+                    if (++odd > limit) return false;
                     ++i;
                     continue;
                 }
                 unsigned cp = len == 1 ? c : len == 2 ? ((c & 0x1Fu) << 6) | (b[i + 1] & 0x3Fu)
                                                       : ((c & 0x0Fu) << 12) | ((b[i + 1] & 0x3Fu) << 6) | (b[i + 2] & 0x3Fu);
-                text += text_unit(cp);
+                if (!text_unit(cp) && ++odd > limit) return false;
                 i += len;
             }
-        } else {
-            const bool le = v < 3;
-            for (size_t i = static_cast<size_t>(v - 1) % 2; i + 1 < n; i += 2, ++chars)
-                text += text_unit(le ? (b[i] | (b[i + 1] << 8)) : ((b[i] << 8) | b[i + 1]));
+            return true;
         }
-        return chars > 0 && text * 10 >= chars * 9;
+        const bool le = v < 3;
+        const size_t limit = n / 20;  // a tenth of the n / 2 code units
+        for (size_t i = static_cast<size_t>(v - 1) % 2; i + 1 < n; i += 2)
+            if (!text_unit(le ? (b[i] | (b[i + 1] << 8)) : ((b[i] << 8) | b[i + 1])) && ++odd > limit) return false;
+        return n > 1;
     }
 
     std::vector<Found> internationalised(const Window& w) {
