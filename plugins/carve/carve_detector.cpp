@@ -58,10 +58,18 @@ public:
 
     void begin(const triage_object_info& obj) override {
         image_offset_ = obj.image_offset;
+        // Slack (whose seam margins are the next file's first bytes: a header there would carve
+        // an allocated file again) and metadata blocks are for the keyword and identifier
+        // search only (docs/carving.md).
+        const std::string kind = obj.name ? obj.name : "";
+        if (kind == "file_slack" || kind == "fs_metadata") return;
         carver_ = std::make_unique<Carver>(opt_, [this](const Item& it) { emit(it); });
     }
-    void block(const uint8_t* data, size_t length, uint64_t) override { carver_->feed(data, length); }
+    void block(const uint8_t* data, size_t length, uint64_t) override {
+        if (carver_) carver_->feed(data, length);
+    }
     void end() override {
+        if (!carver_) return;
         carver_->finish();
         carver_.reset();
     }

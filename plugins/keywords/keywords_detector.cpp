@@ -8,6 +8,7 @@
 #include "identifiers/pager.hpp"
 #include "identifiers/text_views.hpp"
 #include "keywords/terms.hpp"
+#include "keywords/transcode.hpp"
 
 #include <hs/hs.h>
 #include <nlohmann/json.hpp>
@@ -28,7 +29,7 @@ using namespace triage::kw;
 
 const triage_option_desc kOptions[] = {
     {"file", "string", "", "keywords file (triage scan --keywords): one term a line, 're:' for a regex"},
-    {"page_mb", "int", "16", "content is scanned in pages of this size (plus margin)"},
+    {"page_mb", "int", "4", "content is scanned in pages of this size (plus margin)"},
     {"margin_kb", "int", "64", "bytes after each page also scanned, for hits straddling pages"},
     {"max_hits", "int", "100000", "keyword hits reported per object at most"},
 };
@@ -66,13 +67,16 @@ struct KeywordSet {
             unsigned f = 0;
             // Literal patterns carry their case variants themselves. Regular expressions use
             // Hyperscan's caseless matching; one with non-ASCII characters is compiled as UTF-8
-            // with Unicode classes (so its Cyrillic letters match either case), an ASCII one as
-            // bytes (UTF-8 mode promises nothing on the invalid UTF-8 that binary data is).
+            // (its Cyrillic letters then match either case), an ASCII one as bytes (UTF-8 mode
+            // promises nothing on the invalid UTF-8 that binary data is). Not with Unicode
+            // properties (HS_FLAG_UCP): \w, \d, \s stay ASCII, because with them a single
+            // "\w+" is "too large" for Hyperscan and 30 terms like "слово\W{0,3}\d{0,6}" took
+            // 112 s to compile.
             if (patterns[i].regex) {
                 f |= HS_FLAG_CASELESS | HS_FLAG_DOTALL;
                 const auto& x = patterns[i].expression;
                 if (std::any_of(x.begin(), x.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
-                    f |= HS_FLAG_UTF8 | HS_FLAG_UCP;
+                    f |= HS_FLAG_UTF8;
             }
             unsigned w = 0;
             hs_expr_info_t* info = nullptr;
@@ -100,6 +104,7 @@ struct KeywordSet {
             hs_free_compile_error(err);
             throw std::runtime_error("keywords file " + file + where + ": " + msg);
         }
+        compile_views(api, host);
         const auto t2 = std::chrono::steady_clock::now();
         auto ms = [](auto a, auto b) { return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count()); };
         api->log(host, TRIAGE_LOG_INFO,
@@ -109,6 +114,69 @@ struct KeywordSet {
     }
     ~KeywordSet() {
         if (db) hs_free_database(db);
+        if (views_db) hs_free_database(views_db);
+        if (cp_db) hs_free_database(cp_db);
+    }
+
+    // Regular expressions over the UTF-16 and code-page views (transcode.hpp): every regex
+    // compiled once more for valid UTF-8 (caseless, ASCII classes), so that one database serves
+    // all views. views_pattern[id] is the pattern (index into patterns) of database id `id`.
+    // views_db holds every regex (for the UTF-16 views); cp_db only those with non-ASCII
+    // characters (for the 8-bit code pages: an ASCII regex matches there exactly what it matches
+    // in the bytes themselves, where \W, [^...] and . already take any byte >= 0x80 for one
+    // non-word character). Both map ids through views_pattern/views_width.
+    hs_database_t* views_db = nullptr;
+    hs_database_t* cp_db = nullptr;
+    std::vector<unsigned> views_pattern, views_width;
+
+    void compile_views(const triage_host_api* api, triage_host* host) {
+        std::vector<const char*> exprs;
+        std::vector<unsigned> flags, ids;
+        std::vector<const char*> cp_exprs;
+        std::vector<unsigned> cp_flags, cp_ids;
+        for (unsigned i = 0; i < patterns.size(); ++i) {
+            if (!patterns[i].regex) continue;
+            unsigned f = HS_FLAG_CASELESS | HS_FLAG_DOTALL | HS_FLAG_UTF8;  // no UCP: see above
+            hs_expr_info_t* info = nullptr;
+            hs_compile_error_t* err = nullptr;
+            if (hs_expression_info(patterns[i].expression.c_str(), f, &info, &err) != HS_SUCCESS) {
+                const Term& t = terms[patterns[i].term];
+                api->log(host, TRIAGE_LOG_WARNING,
+                         ("keywords file " + file + " line " + std::to_string(t.line) +
+                          ": regex not searched in UTF-16 and the code pages (" + (err && err->message ? err->message : "?") + ")")
+                             .c_str());
+                hs_free_compile_error(err);
+                continue;
+            }
+            unsigned w = info->min_width == info->max_width && info->min_width > 0 ? info->min_width : 0;
+            std::free(info);
+            if (w == 0) f |= HS_FLAG_SOM_LEFTMOST;
+            const auto& x = patterns[i].expression;
+            if (std::any_of(x.begin(), x.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+                cp_exprs.push_back(x.c_str());
+                cp_flags.push_back(f);
+                cp_ids.push_back(static_cast<unsigned>(views_pattern.size()));
+            }
+            exprs.push_back(x.c_str());
+            flags.push_back(f);
+            ids.push_back(static_cast<unsigned>(views_pattern.size()));
+            views_pattern.push_back(i);
+            views_width.push_back(w);
+        }
+        compile(exprs, flags, ids, views_db, "UTF-16");
+        compile(cp_exprs, cp_flags, cp_ids, cp_db, "the code pages");
+    }
+
+    void compile(const std::vector<const char*>& exprs, const std::vector<unsigned>& flags,
+                 const std::vector<unsigned>& ids, hs_database_t*& db_out, const char* what) {
+        if (exprs.empty()) return;
+        hs_compile_error_t* err = nullptr;
+        if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK,
+                             nullptr, &db_out, &err) != HS_SUCCESS) {
+            const std::string msg = err && err->message ? err->message : "unknown error";
+            hs_free_compile_error(err);
+            throw std::runtime_error("keywords file " + file + ": regular expressions for " + what + ": " + msg);
+        }
     }
 };
 
@@ -123,10 +191,14 @@ public:
     Keywords(const triage_host_api* api, triage_host* host, const KeywordSet& set)
         : Detector(api, host),
           set_(set),
-          pager_(triage::ident::bounded_option(option("page_mb", "16"), "page_mb", 1, 1024) << 20,
+          pager_(triage::ident::bounded_option(option("page_mb", "4"), "page_mb", 1, 1024) << 20,
                  triage::ident::bounded_option(option("margin_kb", "64"), "margin_kb", 1, 65536) << 10, 16),
           max_hits_(std::stoull(option("max_hits", "100000"))) {
         if (set_.db && hs_alloc_scratch(set_.db, &scratch_) != HS_SUCCESS)
+            throw std::runtime_error("cannot allocate Hyperscan scratch space");
+        if (set_.views_db && hs_alloc_scratch(set_.views_db, &scratch_) != HS_SUCCESS)
+            throw std::runtime_error("cannot allocate Hyperscan scratch space");
+        if (set_.cp_db && hs_alloc_scratch(set_.cp_db, &scratch_) != HS_SUCCESS)
             throw std::runtime_error("cannot allocate Hyperscan scratch space");
     }
     ~Keywords() override {
@@ -138,6 +210,10 @@ public:
         pending_.clear();
         reported_ = 0;
         immediate_ = o.kind == TRIAGE_OBJECT_UNALLOC;
+        // A file_slack range carries seam margins (detector_abi.h): only hits reaching past the
+        // file's end and starting before the slack's end are its own.
+        seam_ = immediate_ && o.name && std::string(o.name) == "file_slack";
+        seam_end_ = o.size > TRIAGE_SEAM_BYTES ? o.size - TRIAGE_SEAM_BYTES : 0;
     }
     void block(const uint8_t* data, size_t len, uint64_t) override {
         if (!set_.db) return;
@@ -184,9 +260,11 @@ private:
         hs_error_t rc = hs_scan(set_.db, reinterpret_cast<const char*>(w.buf), static_cast<unsigned>(w.len), 0, scratch_,
                                 &Keywords::on_match, this);
         if (rc != HS_SUCCESS) throw std::runtime_error("Hyperscan scan failed (error " + std::to_string(rc) + ")");
+        if (set_.views_db) scan_views(w);
         drop_utf16_twins(w);
         for (const auto& [key, h] : hits_) {
             if (h.start < w.from || h.start >= w.to) continue;  // another page reports it
+            if (seam_ && !(w.base + h.end > TRIAGE_SEAM_BYTES && w.base + h.start < seam_end_)) continue;
             if (reported_ >= max_hits_) {
                 log(TRIAGE_LOG_WARNING, "more than " + std::to_string(max_hits_) + " keyword hits in one object; the rest are not reported");
                 return;
@@ -195,9 +273,15 @@ private:
             std::string enc;
             for (const auto& l : h.labels) enc += (enc.empty() ? "" : ",") + l;
             const bool utf16 = h.labels.front().rfind("utf-16", 0) == 0;
-            const size_t before = std::min<uint64_t>(h.start, utf16 ? 32 : 16);
+            uint64_t from = h.start - std::min<uint64_t>(h.start, utf16 ? 32 : 16);
+            // In a slack range the context starts at the file's end: the file's own bytes stay
+            // out of it (the file may be one marked sensitive).
+            if (seam_ && w.base + from < TRIAGE_SEAM_BYTES) {
+                from = TRIAGE_SEAM_BYTES - w.base;
+                if (utf16 && (from - h.start) % 2) ++from;  // stay on the hit's code units
+            }
             const size_t after = std::min<uint64_t>(w.len - h.end, utf16 ? 32 : 16);
-            std::string bytes(reinterpret_cast<const char*>(w.buf) + h.start - before, h.end - h.start + before + after);
+            std::string bytes(reinterpret_cast<const char*>(w.buf) + from, h.end + after - from);
             nlohmann::json d = {{"encoding", enc},
                                 {"context", decode_context(bytes, h.labels.front())},
                                 {"value", set_.terms[h.term].text}};
@@ -207,6 +291,59 @@ private:
                 emit_one(f);
             else
                 pending_.push_back(std::move(f));
+        }
+    }
+
+    // Regular expressions in UTF-16LE/BE (both byte parities) and in each 8-bit code page: the
+    // window is decoded to UTF-8 in chunks (with an overlap, so a match crossing a chunk is seen
+    // whole by the next one) and matched there; offsets go back through View::from. A match in
+    // a code page whose bytes are all ASCII is the UTF-8 pass's, not repeated; a chunk with no
+    // byte >= 0x80 is not decoded for the code pages at all.
+    static constexpr size_t kChunk = 1 << 20, kOverlap = 64 << 10;
+
+    static int on_view_match(unsigned id, unsigned long long from, unsigned long long to, unsigned, void* ctx) {
+        auto* self = static_cast<Keywords*>(ctx);
+        if (const unsigned w = self->set_.views_width[id]) from = to - w;
+        self->view_hits_.push_back({id, from, to});
+        return 0;
+    }
+
+    void scan_views(const Window& w) {
+        for (size_t c0 = 0; c0 < w.len; c0 += kChunk) {
+            const size_t c1 = std::min(w.len, c0 + kChunk + kOverlap);
+            const uint8_t* p = w.buf + c0;
+            const size_t n = c1 - c0;
+            for (bool le : {true, false})
+                for (unsigned parity : {0u, 1u}) {
+                    decode_utf16(p, n, le, parity, view_);
+                    match_view(set_.views_db, w, c0, le ? "utf-16le" : "utf-16be", false);
+                }
+            if (!set_.cp_db || std::none_of(p, p + n, [](uint8_t b) { return b >= 0x80; })) continue;
+            for (const auto& cp : code_pages()) {
+                decode_8bit(cp, p, n, view_);
+                match_view(set_.cp_db, w, c0, cp.label, true);
+            }
+        }
+    }
+
+    void match_view(const hs_database_t* db, const Window& w, size_t c0, const char* label, bool needs_high_byte) {
+        view_hits_.clear();
+        if (view_.text.empty()) return;
+        const hs_error_t rc = hs_scan(db, view_.text.data(), static_cast<unsigned>(view_.text.size()), 0,
+                                      scratch_, &Keywords::on_view_match, this);
+        if (rc != HS_SUCCESS) throw std::runtime_error("Hyperscan scan failed (error " + std::to_string(rc) + ")");
+        for (const auto& [id, from, to] : view_hits_) {
+            if (to <= from) continue;
+            const uint64_t start = c0 + view_.from[from], end = c0 + view_.from[to];
+            if (needs_high_byte && std::none_of(w.buf + start, w.buf + end, [](uint8_t b) { return b >= 0x80; })) continue;
+            const Pattern& pat = set_.patterns[set_.views_pattern[id]];
+            auto key = std::make_pair(pat.term, start);
+            auto it = hits_.find(key);
+            if (it == hits_.end()) {
+                hits_.emplace(key, Hit{pat.term, start, end, {label}});
+            } else if (std::find(it->second.labels.begin(), it->second.labels.end(), label) == it->second.labels.end()) {
+                it->second.labels.push_back(label);
+            }
         }
     }
 
@@ -247,9 +384,17 @@ private:
     uint64_t max_hits_;
     hs_scratch_t* scratch_ = nullptr;
     std::map<std::pair<unsigned, uint64_t>, Hit> hits_;
+    struct ViewHit {
+        unsigned id;
+        unsigned long long from, to;
+    };
+    std::vector<ViewHit> view_hits_;
+    triage::kw::View view_;
     std::vector<Found> pending_;
     uint64_t reported_ = 0;
     bool immediate_ = false;
+    bool seam_ = false;
+    uint64_t seam_end_ = 0;
 };
 
 const triage_detector kKeywords = triage::sdk::describe<Keywords, KeywordSet>(

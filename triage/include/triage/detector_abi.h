@@ -49,6 +49,15 @@ extern "C" {
 #define TRIAGE_OBJECT_UNALLOC 2     /* an unallocated or unpartitioned byte range */
 #define TRIAGE_OBJECT_CHILD 3       /* carved or extracted bytes */
 
+/* For TRIAGE_OBJECT_UNALLOC, triage_object_info.name is the range's kind: "fs_unallocated",
+ * "unpartitioned", "no_filesystem", "fs_metadata" (directories, FAT tables: allocated, not file
+ * content) or "file_slack". A "file_slack" range starts TRIAGE_SEAM_BYTES before the end of a
+ * file's content and ends TRIAGE_SEAM_BYTES after the end of its last allocated block (less
+ * where the file system ends first): a hit [s, e) belongs to it only when e > TRIAGE_SEAM_BYTES
+ * and s < size - TRIAGE_SEAM_BYTES (it reaches past the file's end and starts before the slack's
+ * end); everything else is reported by the file or the neighbouring range. Carvers skip both. */
+#define TRIAGE_SEAM_BYTES 64
+
 /* Log levels. */
 #define TRIAGE_LOG_DEBUG 0
 #define TRIAGE_LOG_INFO 1

@@ -62,7 +62,7 @@ private:
     }
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_[3] = {
         {nullptr, EVP_MD_CTX_free}, {nullptr, EVP_MD_CTX_free}, {nullptr, EVP_MD_CTX_free}};
-    BoundedQueue<Piece> q_md5_{4}, q_sha_{4};
+    BoundedQueue<Piece> q_md5_{3}, q_sha_{3};
     std::atomic<uint64_t>* progress_;
     std::thread md5_, sha_;
 };
@@ -73,7 +73,7 @@ ImageStream::ImageStream(const evidence::Image& img, unsigned readers, const std
     readers = std::max(1u, readers);
     for (unsigned k = 0; k < readers; ++k) handles_.push_back(img.reopen());
     chunks_ = (size_ + kChunk - 1) / kChunk;
-    window_ = 2 * readers + 2;
+    window_ = readers + 2;
     hasher_ = std::make_unique<Hasher>(progress);
     for (unsigned k = 0; k < readers; ++k) readers_.emplace_back([this, k] { reader_main(k); });
 }

@@ -199,10 +199,11 @@ public:
 
     void finish_workers() {
         jobs_.close();
-        range_jobs_.close();
+        for (auto& l : range_lanes_) l.jobs.close();
         for (auto& t : workers_)
             if (t.joinable()) t.join();
-        if (range_thread_.joinable()) range_thread_.join();
+        for (auto& l : range_lanes_)
+            if (l.thread.joinable()) l.thread.join();
     }
 
     void volume(const layout::VolumeInfo& v) override {
@@ -266,11 +267,21 @@ public:
         try {
             file_impl(f, e, content);
         } catch (const std::exception& ex) {
-            if (fatal_.empty()) fatal_ = ex.what();
-            g_cancel = true;
+            set_fatal(ex.what());
         }
     }
-    const std::string& fatal() const { return fatal_; }
+    // The first failure that stopped the scan (set from the walk and from the worker threads).
+    std::string fatal() const {
+        std::lock_guard lock(fatal_mu_);
+        return fatal_;
+    }
+    void set_fatal(const std::string& what) {
+        {
+            std::lock_guard lock(fatal_mu_);
+            if (fatal_.empty()) fatal_ = what;
+        }
+        g_cancel = true;
+    }
 
     void file_impl(const layout::FsInfo& f, const layout::FileEntry& e, const layout::ContentReader& content) {
         progress_.files.fetch_add(1, std::memory_order_relaxed);
@@ -373,10 +384,10 @@ public:
         });
     }
 
-    void unallocated(const std::optional<layout::FsInfo>&, const std::string& kind, uint64_t start, uint64_t length,
-                     const std::string& volume) override {
+    void unallocated(const std::optional<layout::FsInfo>& in_fs, const std::string& kind, uint64_t start,
+                     uint64_t length, const std::string& volume) override {
         int64_t ev = evidence_id_;
-        std::optional<int64_t> fs = kind == "fs_unallocated" ? std::optional<int64_t>(fs_id_) : std::nullopt;
+        std::optional<int64_t> fs = in_fs ? std::optional<int64_t>(fs_id_) : std::nullopt;
         if (stream_ && wants_unalloc_ && volume.empty() && length > 0)
             pending_ranges_.push_back({{start, length, volume}, kind, fs.value_or(0)});
         writer_.post([=](index::Db& db) {
@@ -442,8 +453,7 @@ private:
         while (auto j = jobs_.pop()) {
             auto job = std::move(*j);
             if (job->unalloc) {
-                if (!carved_worker) carved_worker = std::make_unique<Worker>(dets, limits_);
-                process_range(w, *carved_worker, *job);
+                process_range(w, carved_worker, *job);
                 finish_job();
                 continue;
             }
@@ -553,8 +563,10 @@ private:
         return none_fs_;
     }
 
-    void index_carved(Worker& cw, ObjectResult& res, const Job& job) {
+    void index_carved(std::unique_ptr<Worker>& carved_worker, ObjectResult& res, const Job& job) {
         if (res.children.empty()) return;
+        if (!carved_worker) carved_worker = std::make_unique<Worker>(*dets_, limits_);
+        Worker& cw = *carved_worker;
         std::vector<ChildRec> children = std::move(res.children);
         res.children.clear();
         res.child_bytes = 0;
@@ -600,7 +612,7 @@ private:
         }
     }
 
-    void process_range(Worker& w, Worker& carved_worker, Job& job) {
+    void process_range(Worker& w, std::unique_ptr<Worker>& carved_worker, Job& job) {
         const UnallocRange r = *job.unalloc;
         ObjectDesc obj;
         obj.kind = TRIAGE_OBJECT_UNALLOC;
@@ -833,7 +845,9 @@ private:
         std::sort(pending_files_.begin(), pending_files_.end(), [](const FileRow& a, const FileRow& b) {
             return a.e.extents.front().offset < b.e.extents.front().offset;
         });
-        Lane files, ranges;
+        // Ranges of one kind never overlap, but kinds do (a slack range's margins reach into the
+        // next block, which may be free space): each group has its own lane and thread.
+        Lane files, ranges[kRangeLanes];
         std::vector<FileRow> later;
         uint64_t cursor = pos, stream_end = pos;
         for (auto& row : pending_files_) {
@@ -875,18 +889,20 @@ private:
         std::sort(pending_ranges_.begin(), pending_ranges_.end(),
                   [](const PendingRange& a, const PendingRange& b) { return a.r.start < b.r.start; });
         std::vector<PendingRange> keep;
-        uint64_t rcursor = pos;
+        uint64_t rcursor[kRangeLanes];
+        std::fill(std::begin(rcursor), std::end(rcursor), pos);
         for (auto& pr : pending_ranges_) {
             if (pr.r.start >= limit) {
                 keep.push_back(std::move(pr));
                 continue;
             }
-            if (done.count(pr.r.start) || pr.r.start < rcursor || stream_->failed() ||
+            const int g = range_group(pr.kind);
+            if (done.count(pr.r.start) || pr.r.start < rcursor[g] || stream_->failed() ||
                 pr.r.start + pr.r.length > stream_->size())
                 continue;  // left to scan_unallocated, which reads it on its own
-            ranges.items.push_back({range_job(pr.r, pr.kind, pr.fs_id), {{pr.r.start, pr.r.length}}});
-            rcursor = pr.r.start + pr.r.length;
-            stream_end = std::max(stream_end, rcursor);
+            ranges[g].items.push_back({range_job(pr.r, pr.kind, pr.fs_id), {{pr.r.start, pr.r.length}}});
+            rcursor[g] = pr.r.start + pr.r.length;
+            stream_end = std::max(stream_end, rcursor[g]);
         }
         pending_ranges_ = std::move(keep);
 
@@ -896,19 +912,24 @@ private:
             inflight_.fetch_add(1);
             jobs_.push(j);
         };
-        ranges.counter = &progress_.content_bytes;
-        ranges.start = [this](const std::shared_ptr<Job>& j) {
-            start_range_thread();
-            inflight_.fetch_add(1);
-            range_jobs_.push(j);
-        };
-        if (!files.items.empty() || !ranges.items.empty()) {
+        bool any = !files.items.empty(), unfinished = false;
+        for (int g = 0; g < kRangeLanes; ++g) {
+            ranges[g].counter = &progress_.content_bytes;
+            ranges[g].start = [this, g](const std::shared_ptr<Job>& j) {
+                start_range_thread(g);
+                inflight_.fetch_add(1);
+                range_lanes_[g].jobs.push(j);
+            };
+            any = any || !ranges[g].items.empty();
+        }
+        if (any) {
             stream_->advance(stream_end, [&](uint64_t off, const uint8_t* p, size_t n) {
                 files.feed(off, p, n);
-                ranges.feed(off, p, n);
+                for (auto& r : ranges) r.feed(off, p, n);
             });
         }
-        const bool unfinished = files.cur < files.items.size() || ranges.cur < ranges.items.size();
+        unfinished = files.cur < files.items.size();
+        for (auto& r : ranges) unfinished = unfinished || r.cur < r.items.size();
         if (stream_->failed() || unfinished) {
             const bool cancelled = g_cancel.load();
             const std::string why = stream_->failed() ? stream_->error()
@@ -916,7 +937,7 @@ private:
             for (auto& item : files.stop(why, cancelled)) {
                 if (!cancelled) later.push_back(std::move(item.job->row));  // read through TSK instead
             }
-            ranges.stop(why, cancelled);  // not marked scanned: scan_unallocated reads them on their own
+            for (auto& r : ranges) r.stop(why, cancelled);  // not marked scanned: scan_unallocated reads them
             if (!cancelled) error(label_, "the sequential read of the image stopped: " + why +
                                               "; the rest is read file by file");
         }
@@ -931,14 +952,31 @@ private:
             }
     }
 
-    void start_range_thread() {
-        if (range_thread_.joinable()) return;
-        range_thread_ = std::thread([this] {
-            Worker w(*dets_, limits_);
-            std::unique_ptr<Worker> carved_worker;
-            while (auto j = range_jobs_.pop()) {
-                if (!carved_worker) carved_worker = std::make_unique<Worker>(*dets_, limits_);
-                process_range(w, *carved_worker, **j);
+    // Which range lane: free space (and space outside file systems), file slack, metadata.
+    static constexpr int kRangeLanes = 3;
+    static int range_group(const std::string& kind) {
+        return kind == "file_slack" ? 1 : kind == "fs_metadata" ? 2 : 0;
+    }
+    struct RangeLane {
+        BoundedQueue<std::shared_ptr<Job>> jobs{4};
+        std::thread thread;
+    };
+
+    void start_range_thread(int g) {
+        RangeLane& lane = range_lanes_[g];
+        if (lane.thread.joinable()) return;
+        lane.thread = std::thread([this, &lane] {
+            Worker w(*dets_, limits_, TRIAGE_WANT_UNALLOC);
+            std::unique_ptr<Worker> carved_worker;  // made when the first item is carved
+            while (auto j = lane.jobs.pop()) {
+                auto job = std::move(*j);
+                try {
+                    process_range(w, carved_worker, *job);
+                } catch (const std::exception& ex) {  // the index writer stopped (disk full ...)
+                    set_fatal(ex.what());
+                    while (job->blocks.pop()) {
+                    }
+                }
                 finish_job();
             }
         });
@@ -973,13 +1011,13 @@ private:
     size_t block_size_ = 1 << 20;
     std::vector<FileRow> pending_files_;
     std::vector<PendingRange> pending_ranges_;
-    BoundedQueue<std::shared_ptr<Job>> range_jobs_{4};
-    std::thread range_thread_;
+    RangeLane range_lanes_[kRangeLanes];
     bool wants_unalloc_ = false;
     bool base_flushed_ = false;
     std::mutex none_mu_;
     int64_t none_fs_ = 0;
     int errors_ = 0;
+    mutable std::mutex fatal_mu_;
     std::string fatal_;
 };
 

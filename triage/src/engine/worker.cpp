@@ -6,10 +6,11 @@
 
 namespace triage::engine {
 
-Worker::Worker(const std::vector<const LoadedDetector*>& dets, const InstanceLimits& limits)
+Worker::Worker(const std::vector<const LoadedDetector*>& dets, const InstanceLimits& limits, uint32_t only_wants)
     : budget_(limits.object_budget), skip_known_good_(limits.skip_known_good) {
     slots_.reserve(dets.size());
     for (const auto* d : dets) {
+        if (only_wants && !(d->desc->wants & only_wants)) continue;
         // Built-in detectors are part of triage and run in process; anything loaded from a
         // plugin file runs in a child process of its own.
         auto inst = d->origin == "built-in" ? make_in_process_instance(*d) : make_plugin_process_instance(*d, limits);

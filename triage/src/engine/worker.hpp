@@ -124,7 +124,9 @@ struct InstanceLimits;
 
 class Worker {
 public:
-    Worker(const std::vector<const LoadedDetector*>& detectors, const InstanceLimits& limits);
+    // only_wants: when non-zero, only the detectors whose wants share a bit with it get an
+    // instance (a worker for unallocated ranges needs no file-type or YARA instance).
+    Worker(const std::vector<const LoadedDetector*>& detectors, const InstanceLimits& limits, uint32_t only_wants = 0);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;

@@ -11,7 +11,7 @@
 
 namespace triage::index {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 inline constexpr const char* kIndexFile = "index.db";
 
 class CaseIndex {

@@ -159,12 +159,13 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE INDEX IF NOT EXISTS findings_file ON findings(file_id);
 
 -- Byte ranges the carver reads: file-system unallocated blocks, unpartitioned disk space, and
--- partitions (or whole images) in which no file system could be read.
+-- partitions (or whole images) in which no file system could be read; and, for the keyword and
+-- identifier detectors only, file slack (with seam margins) and file-system metadata blocks.
 CREATE TABLE IF NOT EXISTS unalloc_ranges (
     range_id      INTEGER PRIMARY KEY,
     evidence_id   INTEGER NOT NULL REFERENCES evidence(evidence_id),
     fs_id         INTEGER REFERENCES filesystems(fs_id),
-    kind          TEXT NOT NULL CHECK (kind IN ('fs_unallocated', 'unpartitioned', 'no_filesystem')),
+    kind          TEXT NOT NULL CHECK (kind IN ('fs_unallocated', 'unpartitioned', 'no_filesystem', 'file_slack', 'fs_metadata')),
     volume        TEXT NOT NULL DEFAULT '',   -- container volume the range lies in ('' the image)
     start_offset  INTEGER NOT NULL,           -- bytes from the start of the image (of the volume)
     length        INTEGER NOT NULL,

@@ -1,7 +1,10 @@
 #include "layout/layout.hpp"
 #include <tsk/fs/tsk_ntfs.h>  // NTFS_INFO: where MFT records lie (shadow-copy reuse)
+#include <triage/detector_abi.h>  // TRIAGE_SEAM_BYTES: the margins of file_slack ranges
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <sstream>
 #include <vector>
 
@@ -282,6 +285,100 @@ TSK_WALK_RET_ENUM unalloc_cb(const TSK_FS_BLOCK* block, void* ptr) {
     return TSK_WALK_CONT;
 }
 
+// File slack and file-system metadata as extra byte ranges, so that the unallocated-space
+// detectors (keywords, identifiers) also read what lies after each file's end and what the
+// directories and allocation tables hold (docs/identifiers.md, "Slack and metadata").
+// file_slack: for each allocated file with its content in blocks, the bytes from the end of its
+// content to the end of its last allocated block run, with TRIAGE_SEAM_BYTES on either side
+// (the file's last bytes before, the next block's first bytes after), so a term that runs from
+// the file into its slack, or from the slack or the file's last byte into the next block, is
+// seen whole; detectors report only hits that reach past the file's end and start before the
+// slack's end. fs_metadata: the blocks of directories (not NTFS, whose indexes are attributes)
+// and, on FAT, the reserved area and the FATs (TSK's metadata blocks), merged into runs.
+struct SlackContext {
+    const FsInfo* info;
+    LayoutSink* sink;
+    uint64_t fs_end;                    // image (volume) offset of the end of the file system
+    std::map<uint64_t, uint64_t> meta;  // fs_metadata runs: start -> end, merged
+    void add_meta(uint64_t start, uint64_t end) {
+        auto it = meta.upper_bound(start);
+        if (it != meta.begin() && std::prev(it)->second >= start) {
+            --it;
+            start = it->first;
+            end = std::max(end, it->second);
+            it = meta.erase(it);
+        }
+        while (it != meta.end() && it->first <= end) {
+            end = std::max(end, it->second);
+            it = meta.erase(it);
+        }
+        meta[start] = end;
+    }
+};
+
+TSK_WALK_RET_ENUM slack_cb(TSK_FS_FILE* file, void* ptr) {
+    auto* sc = static_cast<SlackContext*>(ptr);
+    const TSK_FS_META* m = file->meta;
+    if (!m || m->type == TSK_FS_META_TYPE_VIRT || m->type == TSK_FS_META_TYPE_VIRT_DIR) return TSK_WALK_CONT;
+    const bool dir = m->type == TSK_FS_META_TYPE_DIR;
+    if (!dir && m->type != TSK_FS_META_TYPE_REG) return TSK_WALK_CONT;
+    if (dir && TSK_FS_TYPE_ISNTFS(file->fs_info->ftype)) return TSK_WALK_CONT;
+    const TSK_FS_ATTR* a = tsk_fs_file_attr_get(file);  // the default data attribute
+    if (!a || !(a->flags & TSK_FS_ATTR_NONRES) || (a->flags & (TSK_FS_ATTR_COMP | TSK_FS_ATTR_ENC))) {
+        tsk_error_reset();
+        return TSK_WALK_CONT;
+    }
+    const uint64_t bs = file->fs_info->block_size, base = sc->info->offset;
+    const uint64_t size = static_cast<uint64_t>(a->size), alloc = static_cast<uint64_t>(a->nrd.allocsize);
+    for (const TSK_FS_ATTR_RUN* r = a->nrd.run; r; r = r->next) {
+        if (r->flags & (TSK_FS_ATTR_RUN_FLAG_SPARSE | TSK_FS_ATTR_RUN_FLAG_FILLER) || r->len == 0) continue;
+        const uint64_t lstart = static_cast<uint64_t>(r->offset) * bs, llen = static_cast<uint64_t>(r->len) * bs;
+        const uint64_t at = base + static_cast<uint64_t>(r->addr) * bs;
+        if (dir) {
+            sc->add_meta(at, std::min(at + llen, sc->fs_end));
+            continue;
+        }
+        // The run holding the file's last byte: the slack runs from there to the end of the
+        // allocation or of this run, whichever comes first.
+        if (size == 0 || size - 1 < lstart || size - 1 >= lstart + llen) continue;
+        const uint64_t end = at + (size - lstart);
+        const uint64_t slack_end = std::min(at + llen, end + (alloc > size ? alloc - size : 0));
+        if (end < base + TRIAGE_SEAM_BYTES) continue;
+        const uint64_t from = end - TRIAGE_SEAM_BYTES;
+        const uint64_t to = std::min(slack_end + TRIAGE_SEAM_BYTES, sc->fs_end);
+        sc->sink->unallocated(*sc->info, "file_slack", from, to - from, sc->info->volume);
+    }
+    tsk_error_reset();
+    return TSK_WALK_CONT;
+}
+
+TSK_WALK_RET_ENUM fat_meta_cb(const TSK_FS_BLOCK* block, void* ptr) {
+    auto* sc = static_cast<SlackContext*>(ptr);
+    const uint64_t bs = block->fs_info->block_size;
+    const uint64_t at = sc->info->offset + static_cast<uint64_t>(block->addr) * bs;
+    sc->add_meta(at, at + bs);
+    return TSK_WALK_CONT;
+}
+
+void slack_and_metadata(TSK_FS_INFO* fs, const FsInfo& info, LayoutSink& sink, const std::string& location) {
+    SlackContext sc{&info, &sink, info.offset + static_cast<uint64_t>(fs->block_count) * fs->block_size, {}};
+    tsk_error_reset();
+    if (tsk_fs_meta_walk(fs, fs->first_inum, fs->last_inum,
+                         static_cast<TSK_FS_META_FLAG_ENUM>(TSK_FS_META_FLAG_ALLOC | TSK_FS_META_FLAG_USED), slack_cb,
+                         &sc) != 0)
+        sink.error(location, "file slack walk failed: " + tsk_error_text());
+    if (TSK_FS_TYPE_ISFAT(fs->ftype)) {
+        tsk_error_reset();
+        if (tsk_fs_block_walk(fs, fs->first_block, fs->last_block,
+                              static_cast<TSK_FS_BLOCK_WALK_FLAG_ENUM>(TSK_FS_BLOCK_WALK_FLAG_ALLOC |
+                                                                       TSK_FS_BLOCK_WALK_FLAG_META |
+                                                                       TSK_FS_BLOCK_WALK_FLAG_AONLY),
+                              fat_meta_cb, &sc) != 0)
+            sink.error(location, "metadata block walk failed: " + tsk_error_text());
+    }
+    for (const auto& [start, end] : sc.meta) sink.unallocated(info, "fs_metadata", start, end - start, info.volume);
+}
+
 std::string fs_location(const std::string& prefix, const FsInfo& info) {
     std::string s = prefix;
     if (!info.volume.empty()) s += ": volume " + info.volume;
@@ -338,6 +435,7 @@ void walk_open_fs(TSK_FS_INFO* fs, FsInfo info, const std::string& prefix, Layou
             sink.error(ctx.location, "unallocated block walk failed: " + tsk_error_text());
         }
         u.flush();
+        slack_and_metadata(fs, info, sink, ctx.location);
     }
     sink.filesystem_end(info, ok);
 }
