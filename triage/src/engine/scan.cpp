@@ -802,7 +802,8 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
     const bool show_progress = !opt.quiet && ::isatty(STDERR_FILENO);
     int exit_code = kExitOk;
 
-    for (size_t n = 0; n < opt.images.size() && !g_cancel.load(); ++n) {
+    size_t n = 0;
+    for (; n < opt.images.size() && !g_cancel.load(); ++n) {
         const std::string& path = opt.images[n];
         std::unique_ptr<evidence::Image> img;
         try {
@@ -977,6 +978,12 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                           << "'; the whole image is recorded as unallocated space\n";
         }
         (void)walk_errors;
+    }
+    if (n < opt.images.size()) {
+        // SIGINT/SIGTERM before this evidence item was opened: not a finished scan.
+        idx.audit("scan interrupted", {{"before", fs::absolute(opt.images[n]).string()}});
+        std::cerr << "triage: interrupted; the index is consistent and a new run resumes this evidence\n";
+        return kExitInterrupted;
     }
     idx.audit("scan finished", {{"exit_code", exit_code}});
     return exit_code;
