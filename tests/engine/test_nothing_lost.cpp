@@ -60,7 +60,7 @@ std::string make_rich_image(const th::TempDir& t) {
     REQUIRE(py.rc == 0);
     REQUIRE(th::run("mke2fs -q -t ext4 -d " + th::q(tree) + " -F " + th::q(t / "p1.img") + " 8M").rc == 0);
     REQUIRE(th::run("debugfs -w -R 'rm /d1/f7.txt' " + th::q(t / "p1.img")).rc == 0);
-    REQUIRE(th::run("debugfs -w -R 'rm /d0/f10.txt' " + th::q(t / "p1.img")).rc == 0);
+    REQUIRE(th::run("debugfs -w -R 'rm /d4/f10.txt' " + th::q(t / "p1.img")).rc == 0);
 
     const std::string p2 = t / "p2.img";
     REQUIRE(th::run("mkfs.vfat -C " + th::q(p2) + " 8192 >/dev/null").rc == 0);

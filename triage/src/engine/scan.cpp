@@ -259,11 +259,21 @@ public:
         try {
             file_impl(f, e, content);
         } catch (const std::exception& ex) {
-            if (fatal_.empty()) fatal_ = ex.what();
-            g_cancel = true;
+            set_fatal(ex.what());
         }
     }
-    const std::string& fatal() const { return fatal_; }
+    // The first failure that stopped the scan (set from the walk and from the workers).
+    std::string fatal() const {
+        std::lock_guard lock(fatal_mu_);
+        return fatal_;
+    }
+    void set_fatal(const std::string& what) {
+        {
+            std::lock_guard lock(fatal_mu_);
+            if (fatal_.empty()) fatal_ = what;
+        }
+        g_cancel = true;
+    }
 
     void file_impl(const layout::FsInfo& f, const layout::FileEntry& e, const layout::ContentReader& content) {
         progress_.files.fetch_add(1, std::memory_order_relaxed);
@@ -418,31 +428,47 @@ private:
         std::unique_ptr<Worker> carved_worker;  // made on the first unallocated range
         while (auto j = jobs_.pop()) {
             auto job = std::move(*j);
-            if (job->unalloc) {
-                if (!carved_worker) carved_worker = std::make_unique<Worker>(dets, limits_);
-                process_range(w, *carved_worker, *job);
-                finish_job();
-                continue;
-            }
-            std::vector<std::pair<FileRow, ObjectResult>> rows;
-            process_file(w, std::move(job->row), job->blocks, job.get(), 0, rows);
-            // A read cut short by cancellation is not recorded (see file_impl). The reader's
-            // status is final once the block queue is drained, which process_file did.
-            if (job->cancelled) {
-                finish_job();
-                continue;
-            }
-            // The object and everything derived from it land in one transaction, so a resumed
-            // scan never finds a parent without its children.
-            writer_.post([rows = std::move(rows)](index::Db& db) {
-                for (const auto& [row, res] : rows) {
-                    insert_file(db, row, &res);
-                    for (const auto& e : res.errors)
-                        insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
+            // A failure here (the index writer stopped: the case folder's disk is full ...) must
+            // not leave the thread (std::terminate): like one in the walk, it stops the scan and
+            // is reported afterwards. The job's reader is let finish (it stops on g_cancel).
+            try {
+                run_job(w, carved_worker, dets, *job);
+            } catch (const std::exception& ex) {
+                set_fatal(ex.what());
+                while (job->blocks.pop()) {
                 }
-            });
-            finish_job();
+                finish_job();
+            }
         }
+    }
+
+    void run_job(Worker& w, std::unique_ptr<Worker>& carved_worker, const std::vector<const LoadedDetector*>& dets,
+                 Job& job_ref) {
+        Job* job = &job_ref;
+        if (job->unalloc) {
+            if (!carved_worker) carved_worker = std::make_unique<Worker>(dets, limits_);
+            process_range(w, *carved_worker, *job);
+            finish_job();
+            return;
+        }
+        std::vector<std::pair<FileRow, ObjectResult>> rows;
+        process_file(w, std::move(job->row), job->blocks, job, 0, rows);
+        // A read cut short by cancellation is not recorded (see file_impl). The reader's
+        // status is final once the block queue is drained, which process_file did.
+        if (job->cancelled) {
+            finish_job();
+            return;
+        }
+        // The object and everything derived from it land in one transaction, so a resumed
+        // scan never finds a parent without its children.
+        writer_.post([rows = std::move(rows)](index::Db& db) {
+            for (const auto& [row, res] : rows) {
+                insert_file(db, row, &res);
+                for (const auto& e : res.errors)
+                    insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
+            }
+        });
+        finish_job();
     }
 
     static constexpr int kMaxChildDepth = 8;
@@ -692,6 +718,7 @@ private:
     std::mutex none_mu_;
     int64_t none_fs_ = 0;
     int errors_ = 0;
+    mutable std::mutex fatal_mu_;
     std::string fatal_;
 };
 
