@@ -227,7 +227,7 @@ Fixture& fixture() {
 
 }  // namespace
 
-TEST_CASE("SIGKILL at 20+ points of a scan's progress, then a rerun: the index equals an uninterrupted scan's", "[engine][signals]") {
+TEST_CASE("SIGKILL at 20+ points of a scan's progress, then a rerun: the index equals an uninterrupted scan's", "[signals]") {
     Fixture& fx = fixture();
     std::vector<uint64_t> points;
     // SIGKILL just before index operation N; when killed, the rerun must give the clean index.
@@ -283,7 +283,7 @@ TEST_CASE("SIGKILL at 20+ points of a scan's progress, then a rerun: the index e
     fx.resume_and_compare(c);
 }
 
-TEST_CASE("SIGINT and SIGTERM stop a scan cleanly: exit 130, consistent index, audit entry, resumable", "[engine][signals]") {
+TEST_CASE("SIGINT and SIGTERM stop a scan cleanly: exit 130, consistent index, audit entry, resumable", "[signals]") {
     Fixture& fx = fixture();
     const int64_t total_files = th::sql_int(fx.t / "clean", "SELECT count(*) FROM files");
     const uint64_t total = fx.ops();
@@ -307,7 +307,7 @@ TEST_CASE("SIGINT and SIGTERM stop a scan cleanly: exit 130, consistent index, a
     }
 }
 
-TEST_CASE("SIGINT from outside once the index shows progress: clean stop, resumable", "[engine][signals]") {
+TEST_CASE("SIGINT from outside once the index shows progress: clean stop, resumable", "[signals]") {
     Fixture& fx = fixture();
     const int64_t total_files = th::sql_int(fx.t / "clean", "SELECT count(*) FROM files");
     int interrupted = 0;
@@ -342,7 +342,7 @@ TEST_CASE("SIGINT from outside once the index shows progress: clean stop, resuma
     CHECK(interrupted >= 1);
 }
 
-TEST_CASE("a full disk under the case folder: clear message, consistent index, the rerun resumes", "[engine][signals]") {
+TEST_CASE("a full disk under the case folder: clear message, consistent index, the rerun resumes", "[signals]") {
     Fixture& fx = fixture();
     const std::string shim = std::string(TRIAGE_FIXTURE_DIR) + "/enospc_shim.so";
     REQUIRE(fs::exists(shim));
