@@ -361,9 +361,12 @@ TEST_CASE("a full disk under the case folder: clear message, consistent index, t
         CHECK(r.rc != 130);
         CHECK(r.err.find("disk holding the case folder is full") != std::string::npos);
         CHECK(r.err.find(c) != std::string::npos);
-        if (fs::exists(c + "/index.db") && fs::file_size(c + "/index.db") > 0) {
+        if (fs::exists(c + "/index.db")) {
             CHECK(th::sql1(c, "PRAGMA integrity_check") == "ok");
-            CHECK(th::run(th::q(th::triage_bin()) + " audit " + th::q(c) + " --check").rc == 0);
+            // When not even the schema fitted (its transaction was rolled back) there is no audit
+            // log yet; otherwise its chain must be intact.
+            if (th::sql_int(c, "SELECT count(*) FROM sqlite_master WHERE name='audit'") > 0)
+                CHECK(th::run(th::q(th::triage_bin()) + " audit " + th::q(c) + " --check").rc == 0);
         }
         fx.resume_and_compare(c);
     }
