@@ -442,6 +442,17 @@ private:
         }
     }
 
+    // A detector that stops because the scan is being cancelled (is_cancelled) reports an error;
+    // recording the object then would keep that error for good and lose what the detector would
+    // have found (an archive's members: found by the nothing-lost tests). Such an object is left
+    // to the resumed scan, like a read cut short.
+    static bool cut_short_by_cancel(const std::vector<std::pair<FileRow, ObjectResult>>& rows) {
+        if (!g_cancel.load()) return false;
+        for (const auto& [row, res] : rows)
+            if (!res.errors.empty()) return true;
+        return false;
+    }
+
     void run_job(Worker& w, std::unique_ptr<Worker>& carved_worker, const std::vector<const LoadedDetector*>& dets,
                  Job& job_ref) {
         Job* job = &job_ref;
@@ -455,7 +466,7 @@ private:
         process_file(w, std::move(job->row), job->blocks, job, 0, rows);
         // A read cut short by cancellation is not recorded (see file_impl). The reader's
         // status is final once the block queue is drained, which process_file did.
-        if (job->cancelled) {
+        if (job->cancelled || cut_short_by_cancel(rows)) {
             finish_job();
             return;
         }
@@ -613,7 +624,8 @@ private:
         obj.image_offset = r.start;
         obj.after_block = [&](ObjectResult& so_far) { index_carved(carved_worker, so_far, job); };
         ObjectResult res = w.process(obj, job.blocks, 0);
-        if (job.cancelled) return;  // not marked scanned: the next run does it again
+        // Not marked scanned: the next run does it again.
+        if (job.cancelled || (g_cancel.load() && !res.errors.empty())) return;
         if (!job.read_ok) res.errors.push_back({"", job.read_error});
         int64_t ev = evidence_id_;
         std::string loc = label_ + ": " + job.row.e.path;
