@@ -2,8 +2,8 @@
 # Installs the dependencies, builds triage and its tests, and runs every test through CTest.
 # Tests read ../shared (testdata) beside the checkout; set SHARED_DIR to use another place.
 # SANITIZE=1 builds and tests with AddressSanitizer + UndefinedBehaviorSanitizer instead.
-# After the ordinary run, the sanitizer block at the end runs the suite again under ASan+UBSan and
-# the parallel engine's tests under ThreadSanitizer (SANITIZERS= to skip, see there).
+# After the ordinary run, the sanitizer block at the end runs the suite again under ASan+UBSan (and
+# on request the engine tests under ThreadSanitizer; SANITIZERS= to skip, see there).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED_DIR=${SHARED_DIR:-$ROOT/../shared}
