@@ -2,6 +2,8 @@
 # Installs the dependencies, builds triage and its tests, and runs every test through CTest.
 # Tests read ../shared (testdata) beside the checkout; set SHARED_DIR to use another place.
 # SANITIZE=1 builds and tests with AddressSanitizer + UndefinedBehaviorSanitizer instead.
+# After the ordinary run, the sanitizer block at the end runs the suite again under ASan+UBSan (and
+# on request the engine tests under ThreadSanitizer; SANITIZERS= to skip, see there).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED_DIR=${SHARED_DIR:-$ROOT/../shared}
@@ -22,3 +24,33 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$BUILD"
 ctest --output-on-failure -j"$(nproc)" --timeout 1500
+
+# ---- sanitizers (issue 11, item 7; docs/reliability/signals-sanitizers.md) ----------------
+# CI (.ci/run) runs, after the ordinary build and tests above:
+#   asan  every test under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan),
+#   tsan  the parallel engine's tests ([engine]: worker pool, index writer thread, scans;
+#         [plugins]: plugin processes; [evidence]: the hashing thread) under ThreadSanitizer
+#         (build-tsan).
+# CI runs asan only (default) until the TSan time is measured; SANITIZERS="asan tsan" adds
+# tsan, SANITIZERS= skips both (a quick local run).
+SANITIZERS=${SANITIZERS-asan}  # TSan: SANITIZERS="asan tsan" (not in CI until its time is measured)
+if [ "$SAN" = ON ]; then SANITIZERS=${SANITIZERS//asan/}; fi  # SANITIZE=1 was that run already
+for san in $SANITIZERS; do
+  case $san in
+    asan) sbuild=$ROOT/build-asan; sflags=(-DTRIAGE_SANITIZE=ON -DTRIAGE_TSAN=OFF); stests=() ;;
+    tsan) sbuild=$ROOT/build-tsan; sflags=(-DTRIAGE_SANITIZE=OFF -DTRIAGE_TSAN=ON); stests=(-R '^(engine|plugins|evidence)$') ;;
+    *) echo "error: SANITIZERS: unknown '$san' (asan, tsan)" >&2; exit 2 ;;
+  esac
+  echo "== $san: build and test in $sbuild"
+  cmake -S "$ROOT" -B "$sbuild" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${sflags[@]}" -DTRIAGE_BUILD_TESTS=ON \
+    -DTRIAGE_SHARED_DIR="$(cd "$SHARED_DIR" && pwd)"
+  cmake --build "$sbuild" -j"$(nproc)"
+  (
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+    export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$ROOT/tests/tsan.supp}
+    cd "$sbuild" && ctest --output-on-failure -j"$(nproc)" --timeout 2400 "${stests[@]}"
+  )
+done
+# ---- end of the sanitizer block -----------------------------------------------------------

@@ -22,6 +22,12 @@ std::string hashes_of(const std::string& case_dir) {
     return th::sql1(case_dir, "SELECT group_concat(path || '=' || ifnull(sha256,'-'), ',') FROM (SELECT * FROM v_files ORDER BY path)");
 }
 
+// The YARA findings by object, to compare a case with the plugin failing and one without it.
+std::string yara_findings(const std::string& case_dir) {
+    return th::sql1(case_dir, "SELECT group_concat(k, ',') FROM (SELECT x.path || '=' || f.rule AS k FROM findings f "
+                              "JOIN files x ON x.file_id = f.file_id WHERE f.detector='yara' ORDER BY k)");
+}
+
 }  // namespace
 
 TEST_CASE("broken plugin files are refused by name and the rest still loads", "[plugins]") {
@@ -52,12 +58,18 @@ TEST_CASE("broken plugin files are refused by name and the rest still loads", "[
           std::string::npos);
 }
 
-TEST_CASE("a plugin that throws, crashes, hangs or leaks is recorded per object; the scan completes", "[plugins]") {
+TEST_CASE("a plugin that throws, crashes, aborts, hangs or leaks is recorded per object; the scan completes", "[plugins]") {
     th::TempDir t;
     std::string dir = fixture_dir(t, {"misbehave"});
     auto img = th::testdata("dftt/6-undel-fat/6-fat-undel.dd");
-    REQUIRE(th::scan({img}, t / "plain") == 0);
+    // A rule that matches every object with content: the YARA detector's findings for the very
+    // objects the plugin fails on must survive its failure.
+    { std::ofstream(t / "every.yar") << "rule every_object { condition: filesize > 0 }\n"; }
+    const std::string yara = " --option yara.default_rules=false --rules " + th::q(t / "every.yar");
+    REQUIRE(th::scan({img}, t / "plain", yara) == 0);
     const std::string expected = hashes_of(t / "plain");
+    const std::string expected_yara = yara_findings(t / "plain");
+    REQUIRE(th::sql_int(t / "plain", "SELECT count(*) FROM findings WHERE rule='every_object'") > 3);
     const int64_t objects = th::sql_int(t / "plain", "SELECT count(*) FROM files WHERE content != 'none' AND size > 0");
     REQUIRE(objects > 3);
 
@@ -66,18 +78,19 @@ TEST_CASE("a plugin that throws, crashes, hangs or leaks is recorded per object;
         const char* message;
     };
     for (Mode m : {Mode{"throw", "misbehave throws on"}, Mode{"crash", "plugin process"},
-                   Mode{"hang", "time budget"}, Mode{"leak", "plugin process"}}) {
+                   Mode{"abort", "killed by signal 6"}, Mode{"hang", "time budget"}, Mode{"leak", "plugin process"}}) {
         SECTION(m.mode) {
             std::string c = t / (std::string("case-") + m.mode);
             auto start = std::chrono::steady_clock::now();
             int rc = th::scan({img}, c,
                               "--plugin-dir " + th::q(dir) + " --option misbehave.mode=" + m.mode +
-                                  " --detector-timeout 0.5 --plugin-memory 128");
+                                  " --detector-timeout 0.5 --plugin-memory 128" + yara);
             double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             CHECK(rc == 0);
             CHECK(secs < 60);
             // Every hash is still there: one detector's failure is never another's.
             CHECK(hashes_of(c) == expected);
+            CHECK(yara_findings(c) == expected_yara);
             // One error row per object the plugin saw, naming the detector.
             int64_t errs = th::sql_int(c, "SELECT count(*) FROM errors WHERE detector='misbehave'");
             CHECK(errs == objects);

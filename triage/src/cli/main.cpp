@@ -357,7 +357,7 @@ int main(int argc, char** argv) {
                      "Memory limit of each external plugin process, MiB (default 2048)")
         ->check(CLI::Range(16, 1 << 20));
     scan->add_option("--whole-object-cap", so.whole_object_cap_mb,
-                     "Largest object (MiB) handed whole to detectors that want whole objects (default 64)")
+                     "Largest object (MiB) handed whole to detectors that want whole objects (default 32)")
         ->check(CLI::Range(1, 1 << 16));
 
     SecretArgs secret_args;

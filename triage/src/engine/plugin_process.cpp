@@ -240,9 +240,9 @@ private:
             // Only async-signal-safe calls between fork and exec.
             ::dup2(sv[1], kChannelFd);
             ::dup2(STDERR_FILENO, STDOUT_FILENO);  // a plugin's prints must not reach triage's stdout
-#if !defined(__SANITIZE_ADDRESS__)
-            // A hard backstop besides the parent's watch on resident memory (AddressSanitizer
-            // reserves terabytes of address space, so sanitised builds rely on the watch).
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+            // A hard backstop besides the parent's watch on resident memory (AddressSanitizer and
+            // ThreadSanitizer reserve terabytes of address space, so their builds rely on the watch).
             ::setrlimit(RLIMIT_AS, &mem);
 #else
             (void)mem;
@@ -564,6 +564,11 @@ std::unique_ptr<DetectorInstance> make_plugin_process_instance(const LoadedDetec
 
 int plugin_host_main(int argc, char** argv) {
     ::signal(SIGPIPE, SIG_IGN);
+    // Ctrl-C (and a service manager's SIGTERM) reach the whole process group: the scan stops
+    // cleanly, but a plugin process killed by them would be recorded as a failure on the object
+    // it held. The parent ends this process itself (EOF on the channel, or SIGKILL).
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGTERM, SIG_IGN);
     if (argc < 4) return 2;
     const std::string so = argv[2], name = argv[3];
     for (int i = 4; i < argc; ++i) {

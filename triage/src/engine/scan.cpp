@@ -449,33 +449,59 @@ private:
 
     void worker_main(const std::vector<const LoadedDetector*>& dets) {
         Worker w(dets, limits_);
-        std::unique_ptr<Worker> carved_worker;  // made on the first unallocated range
+        std::unique_ptr<Worker> carved_worker;  // made when the first item is carved
         while (auto j = jobs_.pop()) {
             auto job = std::move(*j);
-            if (job->unalloc) {
-                process_range(w, carved_worker, *job);
-                finish_job();
-                continue;
-            }
-            std::vector<std::pair<FileRow, ObjectResult>> rows;
-            process_file(w, std::move(job->row), job->blocks, job.get(), 0, rows);
-            // A read cut short by cancellation is not recorded (see file_impl). The reader's
-            // status is final once the block queue is drained, which process_file did.
-            if (job->cancelled) {
-                finish_job();
-                continue;
-            }
-            // The object and everything derived from it land in one transaction, so a resumed
-            // scan never finds a parent without its children.
-            writer_.post([rows = std::move(rows)](index::Db& db) {
-                for (const auto& [row, res] : rows) {
-                    insert_file(db, row, &res);
-                    for (const auto& e : res.errors)
-                        insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
+            // A failure here (the index writer stopped: the case folder's disk is full ...) must
+            // not leave the thread (std::terminate): like one in the walk, it stops the scan and
+            // is reported afterwards. The job's reader is let finish (it stops on g_cancel).
+            try {
+                run_job(w, carved_worker, *job);
+            } catch (const std::exception& ex) {
+                set_fatal(ex.what());
+                while (job->blocks.pop()) {
                 }
-            });
-            finish_job();
+                finish_job();
+            }
         }
+    }
+
+    // A detector that stops because the scan is being cancelled (is_cancelled) reports an error;
+    // recording the object then would keep that error for good and lose what the detector would
+    // have found (an archive's members: found by the nothing-lost tests). Such an object is left
+    // to the resumed scan, like a read cut short.
+    static bool cut_short_by_cancel(const std::vector<std::pair<FileRow, ObjectResult>>& rows) {
+        if (!g_cancel.load()) return false;
+        for (const auto& [row, res] : rows)
+            if (!res.errors.empty()) return true;
+        return false;
+    }
+
+    void run_job(Worker& w, std::unique_ptr<Worker>& carved_worker, Job& job_ref) {
+        Job* job = &job_ref;
+        if (job->unalloc) {
+            process_range(w, carved_worker, *job);
+            finish_job();
+            return;
+        }
+        std::vector<std::pair<FileRow, ObjectResult>> rows;
+        process_file(w, std::move(job->row), job->blocks, job, 0, rows);
+        // A read cut short by cancellation is not recorded (see file_impl). The reader's
+        // status is final once the block queue is drained, which process_file did.
+        if (job->cancelled || cut_short_by_cancel(rows)) {
+            finish_job();
+            return;
+        }
+        // The object and everything derived from it land in one transaction, so a resumed
+        // scan never finds a parent without its children.
+        writer_.post([rows = std::move(rows)](index::Db& db) {
+            for (const auto& [row, res] : rows) {
+                insert_file(db, row, &res);
+                for (const auto& e : res.errors)
+                    insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
+            }
+        });
+        finish_job();
     }
 
     static constexpr int kMaxChildDepth = 8;
@@ -623,7 +649,8 @@ private:
         obj.image_offset = r.start;
         obj.after_block = [&](ObjectResult& so_far) { index_carved(carved_worker, so_far, job); };
         ObjectResult res = w.process(obj, job.blocks, 0);
-        if (job.cancelled) return;  // not marked scanned: the next run does it again
+        // Not marked scanned: the next run does it again.
+        if (job.cancelled || (g_cancel.load() && !res.errors.empty())) return;
         if (!job.read_ok) res.errors.push_back({"", job.read_error});
         int64_t ev = evidence_id_;
         std::string loc = label_ + ": " + job.row.e.path;
@@ -1128,7 +1155,8 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
     const bool show_progress = !opt.quiet && ::isatty(STDERR_FILENO);
     int exit_code = kExitOk;
 
-    for (size_t n = 0; n < opt.images.size() && !g_cancel.load(); ++n) {
+    size_t n = 0;
+    for (; n < opt.images.size() && !g_cancel.load(); ++n) {
         const std::string& path = opt.images[n];
         std::unique_ptr<evidence::Image> img;
         try {
@@ -1330,6 +1358,12 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                           << "'; the whole image is recorded as unallocated space\n";
         }
         (void)walk_errors;
+    }
+    if (n < opt.images.size()) {
+        // SIGINT/SIGTERM before this evidence item was opened: not a finished scan.
+        idx.audit("scan interrupted", {{"before", fs::absolute(opt.images[n]).string()}});
+        std::cerr << "triage: interrupted; the index is consistent and a new run resumes this evidence\n";
+        return kExitInterrupted;
     }
     idx.audit("scan finished", {{"exit_code", exit_code}});
     return exit_code;

@@ -21,7 +21,7 @@ struct ScanOptions {
     size_t block_size = 1 << 20;
     double detector_timeout_s = 60;     // per object and detector
     uint64_t plugin_memory_mb = 2048;   // address-space limit of each plugin process
-    uint64_t whole_object_cap_mb = 64;  // TRIAGE_WANT_WHOLE detectors see objects up to this size
+    uint64_t whole_object_cap_mb = 32;  // TRIAGE_WANT_WHOLE detectors see objects up to this size
     bool skip_known_good = true;
     bool reuse_snapshots = true;        // shadow-copy files unchanged from the current volume take its hashes
     // One sequential read of each image feeding the image hash, the files and the unallocated

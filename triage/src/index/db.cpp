@@ -1,10 +1,23 @@
 #include "index/db.hpp"
 
+#include <cerrno>
+
 namespace triage::index {
 
 namespace {
+
+// SQLite says only "database or disk is full"; the examiner needs to know which disk and that
+// nothing is lost: the failed transaction was rolled back and the same command resumes.
+std::string full_disk_hint(sqlite3* db) {
+    if (!db) return "";
+    if ((sqlite3_errcode(db) & 0xff) != SQLITE_FULL && sqlite3_system_errno(db) != ENOSPC) return "";
+    const char* file = sqlite3_db_filename(db, "main");
+    return std::string(" (the disk holding the case folder is full") + (file && *file ? ": " + std::string(file) : "") +
+           "; the index is consistent: free space there, then run the same command again to resume)";
+}
+
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
-    throw DbError(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+    throw DbError(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory") + full_disk_hint(db));
 }
 }  // namespace
 
@@ -36,8 +49,9 @@ bool Stmt::step() {
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     std::string msg = sqlite3_errmsg(db_);
+    const std::string hint = full_disk_hint(db_);
     sqlite3_reset(s_);
-    throw DbError("SQLite: " + msg + " (in '" + std::string(sqlite3_sql(s_)).substr(0, 80) + "')");
+    throw DbError("SQLite: " + msg + " (in '" + std::string(sqlite3_sql(s_)).substr(0, 80) + "')" + hint);
 }
 
 void Stmt::run() {
@@ -56,6 +70,7 @@ Db::Db(const std::string& path, bool create, bool readonly) : path_(path) {
     flags |= SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        msg += full_disk_hint(db_);
         sqlite3_close_v2(db_);
         db_ = nullptr;
         throw DbError("cannot open index '" + path + "': " + msg);
@@ -70,7 +85,7 @@ void Db::exec(std::string_view sql) {
     if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
-        throw DbError("SQLite error in '" + path_ + "': " + msg);
+        throw DbError("SQLite error in '" + path_ + "': " + msg + full_disk_hint(db_));
     }
 }
 

@@ -1,8 +1,49 @@
 #include "index/writer.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <string>
 
 namespace triage::index {
+
+namespace {
+
+// Test hook, inert unless the environment sets it: TRIAGE_TEST_RAISE="SIGNAL@N" sends SIGNAL
+// (a number) to this process just before the Nth index operation of the run is applied, so the
+// reliability tests (tests/engine/test_nothing_lost.cpp) can stop a scan at chosen points of its
+// progress, inside a transaction or between two, instead of guessing with timers.
+struct RaiseAt {
+    int sig = 0;
+    uint64_t at = 0;
+};
+
+const RaiseAt& raise_at() {
+    static const RaiseAt r = [] {
+        RaiseAt v;
+        const char* e = std::getenv("TRIAGE_TEST_RAISE");
+        if (!e) return v;
+        std::string s = e;
+        auto at = s.find('@');
+        if (at == std::string::npos) return v;
+        v.sig = std::atoi(s.substr(0, at).c_str());
+        v.at = std::strtoull(s.c_str() + at + 1, nullptr, 10);
+        return v;
+    }();
+    return r;
+}
+
+std::atomic<uint64_t> g_ops_applied{0};  // over every writer of the process
+
+void maybe_raise() {
+    const RaiseAt& r = raise_at();
+    if (r.sig > 0 && g_ops_applied.fetch_add(1) + 1 == r.at) ::kill(::getpid(), r.sig);
+}
+
+}  // namespace
 
 IndexWriter::IndexWriter(const std::string& db_path, size_t max_batch, size_t max_queue)
     : db_(db_path, false), max_batch_(max_batch), max_queue_(max_queue) {
@@ -72,7 +113,10 @@ void IndexWriter::run() {
         try {
             db_.exec("BEGIN IMMEDIATE");
             try {
-                for (auto& op : batch) op(db_);
+                for (auto& op : batch) {
+                    maybe_raise();
+                    op(db_);
+                }
                 db_.exec("COMMIT");
             } catch (...) {
                 try {
