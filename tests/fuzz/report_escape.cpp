@@ -26,7 +26,7 @@ namespace {
 
 void check_html(const std::string& s) {
     // The report's templates use {{name}} (escaped) in text and in double-quoted attributes.
-    kainjow::mustache::mustache tmpl{"<p title=\"{{v}}\">{{v}}</p>"};
+    static kainjow::mustache::mustache tmpl{"<p title=\"{{v}}\">{{v}}</p>"};
     kainjow::mustache::data d;
     d.set("v", s);
     const std::string html = tmpl.render(d);
