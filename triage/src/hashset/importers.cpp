@@ -769,7 +769,8 @@ ImportResult import_file(const std::string& file, const ImportOptions& opts,
         {
             const std::string path = (staging / detail::kManifestFile).string();
             std::ofstream out(path);
-            out << m.to_json().dump(2) << "\n";
+            // The source's path may hold bytes that are not UTF-8: those become U+FFFD.
+            out << m.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
             out.close();
             if (!out) throw std::runtime_error("cannot write " + path);
         }
