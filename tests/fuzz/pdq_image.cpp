@@ -18,8 +18,8 @@ namespace {
 
 void decode_and_hash(const uint8_t* data, size_t size) {
     DecodeLimits limits;
-    limits.max_side = 4096;
-    limits.max_pixels = 1u << 22;
+    limits.max_side = 1024;
+    limits.max_pixels = 1u << 18;
     const ImageType type = sniff_image(data, size);
     DecodedImage img;
     try {
