@@ -37,7 +37,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run_one() {
   local t=$1 bin="$BUILD/fuzz/fuzz_$1" dir="$WORK/$1" reg="$ROOT/tests/fuzz/regressions/$1"
-  mkdir -p "$dir/corpus" "$dir/artifacts"
+  mkdir -p "$dir/corpus" "$dir/artifacts" "$dir/tmp"
+  # Scratch files of the targets (hashset_import writes its input there) stay in the work folder:
+  # libFuzzer ends without running atexit handlers that would remove them.
+  export TMPDIR="$dir/tmp"
   local regs=()
   [ -d "$reg" ] && regs=("$reg")
   # Replay first: every committed input must pass before new ones are looked for.
