@@ -24,6 +24,11 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$BUILD"
 ctest --output-on-failure -j"$(nproc)" --timeout 1500
+# Then every fuzz target for a short time on its committed corpus (clang + libFuzzer, ASan+UBSan;
+# only the parser sources are built). FUZZ_SECONDS=0 skips it.
+if [ "${FUZZ_SECONDS:-20}" != 0 ]; then
+  FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz} FUZZ_JOBS=${FUZZ_JOBS:-$(nproc)} bash "$ROOT/tests/fuzz/run.sh" "${FUZZ_SECONDS:-20}"
+fi
 
 # ---- sanitizers (issue 11, item 7; docs/reliability/signals-sanitizers.md) ----------------
 # CI (.ci/run) runs, after the ordinary build and tests above:

@@ -22,6 +22,7 @@
 // hashes). Encrypted archives and members are findings of kind "encrypted". Links (symbolic and
 // hard) and special files are not followed or emitted. Member names are sanitised for the index
 // path; nothing is ever written to disk.
+#include "archive/member_path.hpp"
 #include "util/text.hpp"
 #include <triage/detector.hpp>
 
@@ -83,63 +84,6 @@ const char* sniff(const std::vector<uint8_t>& head) {
             return s.format;
     return nullptr;
 }
-
-// Replaces bytes that are not valid UTF-8 by '?'.
-std::string valid_utf8(const std::string& s) {
-    std::string o;
-    size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool ok = n > 0 && i + n <= s.size();
-        for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-        if (ok) {
-            o.append(s, i, n);
-            i += n;
-        } else {
-            o += '?';
-            ++i;
-        }
-    }
-    return o;
-}
-
-}  // namespace
-
-namespace triage::archive_detail {
-
-// A member path from the evidence made safe for the index path: '\' becomes '/', empty and "."
-// elements go, ".." becomes "__", control characters and '>' (the engine's child separator)
-// become '_', invalid UTF-8 becomes '?', at most 1024 bytes. Empty result: "member-N".
-std::string sanitise_member_path(const std::string& raw, size_t index) {
-    std::string p = valid_utf8(raw);
-    std::replace(p.begin(), p.end(), '\\', '/');
-    std::string out;
-    size_t start = 0;
-    while (start <= p.size()) {
-        size_t slash = p.find('/', start);
-        if (slash == std::string::npos) slash = p.size();
-        std::string part = p.substr(start, slash - start);
-        start = slash + 1;
-        if (part.empty() || part == ".") continue;
-        if (part == "..") part = "__";
-        for (auto& c : part)
-            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '>') c = '_';
-        if (!out.empty()) out += '/';
-        out += part;
-    }
-    if (out.size() > 1024) {
-        out.resize(1024);
-        while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xc0) == 0x80) out.pop_back();
-        if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xc0) out.pop_back();
-    }
-    if (out.empty()) out = "member-" + std::to_string(index);
-    return out;
-}
-
-}  // namespace triage::archive_detail
-
-namespace {
 
 struct ArchiveFree {
     void operator()(::archive* a) const { archive_read_free(a); }
@@ -423,7 +367,7 @@ private:
 
     static std::string err(::archive* a) {
         const char* s = archive_error_string(a);
-        return s ? valid_utf8(s) : "unknown libarchive error";
+        return s ? triage::archive_detail::valid_utf8(s) : "unknown libarchive error";
     }
 
     uint64_t max_archive_, max_depth_, max_members_, max_ratio_, max_total_, max_tree_;

@@ -150,6 +150,12 @@ std::string detect_format(const std::string& file);
 ImportResult import_file(const std::string& file, const ImportOptions& opts,
                          const std::function<void(const std::string&)>& progress = {});
 
+// Reads FILE as opts.format (empty: detected) exactly as import_file does and reports the same
+// problems, but builds nothing (opts.dir and opts.name are not used): the manifest's records,
+// records_skipped and counts (hashes read, duplicates not folded) and format are filled. Throws
+// ImportError on input that would stop the import.
+ImportResult check_file(const std::string& file, const ImportOptions& opts);
+
 // Removes set NAME from DIR; false when there is none.
 bool remove_set(const std::string& dir, const std::string& name);
 // Valid set names: letters, digits, '.', '_', '-' (not starting with '.'), at most 100 bytes.

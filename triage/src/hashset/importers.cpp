@@ -77,7 +77,8 @@ std::string sha256_of_file(const std::string& path) {
 // What one import is doing: the builder, the counts, the messages.
 class Sink {
 public:
-    Sink(detail::Builder& b, ImportResult& r, const ImportOptions& o, std::string file,
+    // b null: a dry run (check_file) that reads and checks every record and builds nothing.
+    Sink(detail::Builder* b, ImportResult& r, const ImportOptions& o, std::string file,
          const std::function<void(const std::string&)>& progress)
         : b_(b), r_(r), o_(o), file_(std::move(file)), progress_(progress) {}
 
@@ -115,8 +116,12 @@ public:
                 problem(where, "no hash in this record; skipped");
             return;
         }
-        uint32_t id = b_.add_meta(meta);
-        for (size_t i = 0; i < good; ++i) b_.add(algos[i], d[i], id, algos[i] == Algo::Pdq ? pdq_quality : -1);
+        if (!b_) {
+            for (size_t i = 0; i < good; ++i) ++r_.manifest.counts[static_cast<size_t>(algos[i])];
+        } else {
+            uint32_t id = b_->add_meta(meta);
+            for (size_t i = 0; i < good; ++i) b_->add(algos[i], d[i], id, algos[i] == Algo::Pdq ? pdq_quality : -1);
+        }
         if (progress_ && r_.manifest.records % 5'000'000 == 0)
             progress_(std::to_string(r_.manifest.records) + " records read");
     }
@@ -128,7 +133,7 @@ public:
     }
 
 private:
-    detail::Builder& b_;
+    detail::Builder* b_;
     ImportResult& r_;
     const ImportOptions& o_;
     std::string file_;
@@ -646,6 +651,20 @@ bool all_hex(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
+void read_source(const std::string& file, const std::string& format, Sink& sink) {
+    if (format == "vics" || format == "caid") import_vics(file, sink);
+    else if (format == "icse") import_icse(file, sink);
+    else if (format == "nsrl-rds3") import_nsrl3(file, sink);
+    else if (format == "nsrl-rds2") import_nsrl2(file, sink);
+    else if (format == "hashdeep") import_hashdeep(file, sink);
+    else if (format == "md5sum") import_sum(file, sink, Algo::Md5);
+    else if (format == "sha1sum") import_sum(file, sink, Algo::Sha1);
+    else if (format == "sha256sum") import_sum(file, sink, Algo::Sha256);
+    else if (format == "list") import_list(file, sink);
+    else if (format == "pdq") import_pdq(file, sink);
+    else throw std::invalid_argument("unknown format '" + format + "'");
+}
+
 }  // namespace
 
 const std::vector<std::string>& formats() {
@@ -727,17 +746,8 @@ ImportResult import_file(const std::string& file, const ImportOptions& opts,
         auto source_hash = std::async(std::launch::async, [file] { return sha256_of_file(file); });
         {
             detail::Builder b(staging.string());
-            Sink sink(b, r, opts, file, progress);
-            if (format == "vics" || format == "caid") import_vics(file, sink);
-            else if (format == "icse") import_icse(file, sink);
-            else if (format == "nsrl-rds3") import_nsrl3(file, sink);
-            else if (format == "nsrl-rds2") import_nsrl2(file, sink);
-            else if (format == "hashdeep") import_hashdeep(file, sink);
-            else if (format == "md5sum") import_sum(file, sink, Algo::Md5);
-            else if (format == "sha1sum") import_sum(file, sink, Algo::Sha1);
-            else if (format == "sha256sum") import_sum(file, sink, Algo::Sha256);
-            else if (format == "list") import_list(file, sink);
-            else if (format == "pdq") import_pdq(file, sink);
+            Sink sink(&b, r, opts, file, progress);
+            read_source(file, format, sink);
             uint64_t total = 0;
             for (int i = 0; i < kAlgoCount; ++i) total += b.added(static_cast<Algo>(i));
             if (total == 0)
@@ -759,7 +769,8 @@ ImportResult import_file(const std::string& file, const ImportOptions& opts,
         {
             const std::string path = (staging / detail::kManifestFile).string();
             std::ofstream out(path);
-            out << m.to_json().dump(2) << "\n";
+            // The source's path may hold bytes that are not UTF-8: those become U+FFFD.
+            out << m.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
             out.close();
             if (!out) throw std::runtime_error("cannot write " + path);
         }
@@ -775,6 +786,20 @@ ImportResult import_file(const std::string& file, const ImportOptions& opts,
         fs::remove_all(staging, ec);
         throw;
     }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+ImportResult check_file(const std::string& file, const ImportOptions& opts) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) throw ImportError(file + ": no such file");
+    const std::string format = opts.format.empty() ? detect_format(file) : opts.format;
+    ImportResult r;
+    r.manifest.format = format;
+    const std::function<void(const std::string&)> no_progress;   // the sink keeps a reference
+    Sink sink(nullptr, r, opts, file, no_progress);
+    read_source(file, format, sink);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
 }

@@ -370,7 +370,9 @@ Builder::~Builder() {
 uint32_t Builder::add_meta(const Meta& m) {
     if (m.empty()) return kNoMeta;
     if (meta_count_ >= kNoMeta - 1) throw std::runtime_error("too many metadata records for one set (4 billion)");
-    std::string s = m.to_json().dump();
+    // Source lists carry file names in any encoding (NSRL and hashdeep lists hold Latin-1 names):
+    // bytes that are not UTF-8 become U+FFFD rather than failing the whole import.
+    std::string s = m.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (std::fwrite(&meta_bytes_, 8, 1, meta_offsets_) != 1 || std::fwrite(s.data(), 1, s.size(), meta_data_) != s.size())
         throw std::runtime_error("cannot write metadata in " + tmp_ + ": " + errno_text());
     meta_bytes_ += s.size();

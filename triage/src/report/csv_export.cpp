@@ -19,18 +19,6 @@ namespace triage::report {
 
 namespace {
 
-std::string csv_field(std::string v, bool text) {
-    if (text) {
-        v = exp::utf8_clean(v);
-        if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r'))
-            v.insert(v.begin(), '\'');
-    }
-    if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-    std::string q = "\"";
-    for (char c : v) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
 // Text columns the profile rewrites (column name -> new text).
 using Rewrites = std::map<std::string, std::function<std::string(const std::string&)>>;
 
@@ -46,7 +34,7 @@ int64_t write_table(index::Db& db, const fs::path& dir, const std::string& name,
     for (int i = 0; i < n; ++i) {
         auto it = rewrite.find(sqlite3_column_name(s.raw(), i));
         if (it != rewrite.end()) rw[static_cast<size_t>(i)] = &it->second;
-        f << (i ? "," : "") << csv_field(sqlite3_column_name(s.raw(), i), true);
+        f << (i ? "," : "") << exp::csv_field(sqlite3_column_name(s.raw(), i), true);
     }
     f << "\r\n";
     int64_t rows = 0;
@@ -59,7 +47,7 @@ int64_t write_table(index::Db& db, const fs::path& dir, const std::string& name,
             case SQLITE_FLOAT: f << s.col_text(i); break;
             default: {
                 const auto* r = rw[static_cast<size_t>(i)];
-                f << csv_field(r ? (*r)(s.col_text(i)) : s.col_text(i), true);
+                f << exp::csv_field(r ? (*r)(s.col_text(i)) : s.col_text(i), true);
             }
             }
         }

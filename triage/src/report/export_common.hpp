@@ -4,6 +4,7 @@
 #pragma once
 
 #include "index/case_index.hpp"
+#include "report/escape.hpp"
 #include "report/report.hpp"
 
 #include <cstdint>
@@ -46,13 +47,6 @@ std::string visible_findings_where(const IndexShape& s);
 
 const char* profile_name(Profile p);
 std::string tool_version();
-
-// Text for formats that must be valid UTF-8: invalid bytes become U+FFFD.
-bool valid_utf8(std::string_view s);
-std::string utf8_clean(std::string_view s);
-// For XML 1.0: valid UTF-8, and control characters other than tab/LF/CR become U+FFFD; then
-// & < > " ' escaped.
-std::string xml_escape(std::string_view s);
 
 // The TSK metadata type letter as a TSK_FS_META_TYPE number (DFXML's meta_type), or nullopt.
 std::optional<int> tsk_meta_type_number(const std::string& letter);

@@ -973,23 +973,6 @@ json load_case_config(const std::string& case_dir) {
     return j;
 }
 
-std::string script_safe_json(const std::string& in) {
-    std::string out;
-    out.reserve(in.size() + 16);
-    for (size_t i = 0; i < in.size(); ++i) {
-        unsigned char c = static_cast<unsigned char>(in[i]);
-        if (c == '<') out += "\\u003c";
-        else if (c == '>') out += "\\u003e";
-        else if (c == '&') out += "\\u0026";
-        else if (c == 0xE2 && i + 2 < in.size() && static_cast<unsigned char>(in[i + 1]) == 0x80 &&
-                 (static_cast<unsigned char>(in[i + 2]) == 0xA8 || static_cast<unsigned char>(in[i + 2]) == 0xA9)) {
-            out += static_cast<unsigned char>(in[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-            i += 2;
-        } else out += static_cast<char>(c);
-    }
-    return out;
-}
-
 nlohmann::json report_model(index::CaseIndex& idx, const Options& opts) {
     Builder b(idx, opts);
     return b.build();

@@ -3,6 +3,7 @@
 // to it, and a PDF of the same page printed by headless Chromium.
 #pragma once
 
+#include "report/escape.hpp"
 #include "report/report.hpp"
 
 #include <nlohmann/json.hpp>
@@ -36,9 +37,6 @@ nlohmann::json report_model(index::CaseIndex& idx, const Options& opts);
 // The case configuration CASE/case.json (docs/report.md); an empty object when absent.
 nlohmann::json load_case_config(const std::string& case_dir);
 
-// Escapes a JSON text for embedding in HTML or a script: <, >, & and U+2028/U+2029 become \uXXXX,
-// so no string from evidence can close a <script> block or end a JavaScript line.
-std::string script_safe_json(const std::string& json_text);
 
 // Headless Chromium's executable (TRIAGE_CHROMIUM, else chromium / chromium-browser /
 // google-chrome on PATH), or empty when none is installed.
