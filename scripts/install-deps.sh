@@ -18,4 +18,5 @@ $SUDO apt-get install -y --no-install-recommends \
   libjpeg62-turbo-dev libpng-dev libgif-dev libwebp-dev libfuzzy-dev libtlsh-dev ssdeep tlsh-tools python3-pil \
   zlib1g-dev \
   libmagic-dev libarchive-dev libexif-dev libarchive-tools zip bzip2 libimage-exiftool-perl exif \
-  cryptsetup-bin python3-pil qpdf gcab p7zip-full libheif-examples
+  cryptsetup-bin python3-pil qpdf gcab p7zip-full libheif-examples \
+  strace time
