@@ -11,6 +11,10 @@ namespace {
 constexpr TSK_FS_ATTR_RUN_FLAG_ENUM kHole =
     static_cast<TSK_FS_ATTR_RUN_FLAG_ENUM>(TSK_FS_ATTR_RUN_FLAG_SPARSE | TSK_FS_ATTR_RUN_FLAG_FILLER);
 constexpr size_t kPiece = 1 << 20;
+// Files claiming more than this are left to TSK (which fails them, recorded as unreadable): a
+// damaged inode can claim terabytes of hole in a 6 MiB file system (a flipped size field in the
+// battery claims 12 TB), and streaming that many zeros through every detector has no useful end.
+constexpr uint64_t kMaxStreamed = 16ull << 30;
 
 uint8_t fail(const std::string& what) {
     tsk_error_reset();
@@ -22,7 +26,7 @@ uint8_t fail(const std::string& what) {
 
 bool needs_sparse_walk(const TSK_FS_INFO* fs, const TSK_FS_ATTR* attr) {
     if (!fs || !attr || !(attr->flags & TSK_FS_ATTR_NONRES) || (attr->flags & (TSK_FS_ATTR_COMP | TSK_FS_ATTR_ENC)) ||
-        attr->nrd.skiplen != 0 || fs->block_size == 0)
+        attr->nrd.skiplen != 0 || fs->block_size == 0 || attr->size <= 0 || static_cast<uint64_t>(attr->size) > kMaxStreamed)
         return false;
     for (const TSK_FS_ATTR_RUN* r = attr->nrd.run; r; r = r->next)
         if ((r->flags & kHole) && r->len > 0 && r->addr + r->len > fs->last_block + 1) return true;

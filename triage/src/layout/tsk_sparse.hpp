@@ -14,7 +14,8 @@
 namespace triage::layout {
 
 // True when TSK's walk would fail on ATTR for that reason: a plain (not compressed or encrypted)
-// non-resident attribute with a sparse or filler run reaching past the last block.
+// non-resident attribute of at most 16 GiB with a sparse or filler run reaching past the last
+// block. Larger claims are left to TSK's error (time spent is proportional to the claimed size).
 bool needs_sparse_walk(const TSK_FS_INFO* fs, const TSK_FS_ATTR* attr);
 
 // Streams ATTR's SIZE bytes to SINK in pieces of at most 1 MiB, as tsk_fs_file_walk would; SINK
