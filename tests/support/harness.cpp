@@ -128,7 +128,7 @@ std::vector<Row> rows(const std::string& case_dir, int64_t evidence_id) {
     triage::index::Db db(case_dir + "/index.db", false, true);
     std::string sql =
         "SELECT v.file_id, v.evidence_id, v.partition_offset, v.fs_type, v.path, v.meta_type, v.meta_addr, v.allocated, "
-        "v.md5, v.sha1, v.sha256, v.size, f.attr_type, f.attr_id, f.stream, f.content, f.fs_id, fs.pool_block "
+        "v.md5, v.sha1, v.sha256, v.size, f.attr_type, f.attr_id, f.stream, f.content, f.fs_id, fs.pool_block, f.origin "
         "FROM v_files v JOIN files f ON f.file_id = v.file_id JOIN filesystems fs ON fs.fs_id = f.fs_id";
     if (evidence_id) sql += " WHERE v.evidence_id = " + std::to_string(evidence_id);
     auto s = db.prepare(sql);
@@ -153,6 +153,7 @@ std::vector<Row> rows(const std::string& case_dir, int64_t evidence_id) {
         r.content = s.col_text(15);
         r.fs_id = s.col_int(16);
         r.pool_block = s.col_int(17);
+        r.origin = s.col_text(18);
         out.push_back(std::move(r));
     }
     return out;
@@ -182,7 +183,9 @@ int check_against_tsk(const std::string& image, const std::string& case_dir, int
     std::map<int64_t, std::vector<Row>> by_fs;
     std::map<uint64_t, std::set<int64_t>> fs_at_offset;
     for (auto& r : all) {
-        if (r.path.find('>') != std::string::npos) continue;  // objects derived by detectors: not TSK's
+        // Objects derived by detectors (archive members, carved items) are not TSK's; by origin,
+        // not by a '>' in the path: evidence file names may hold '>' too.
+        if (r.origin != "fs") continue;
         by_fs[r.fs_id].push_back(r);
         fs_at_offset[r.partition_offset].insert(r.fs_id);
     }

@@ -62,6 +62,7 @@ struct Row {
     int64_t fs_id = 0, pool_block = -1;
     std::optional<std::string> md5, sha1, sha256;
     std::optional<int64_t> size;
+    std::string origin;   // 'fs', 'extracted' or 'carved'
 };
 std::vector<Row> rows(const std::string& case_dir, int64_t evidence_id = 0);
 // Single-value SQL query on CASE/index.db (empty string for NULL / no row).
