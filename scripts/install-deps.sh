@@ -20,3 +20,4 @@ $SUDO apt-get install -y --no-install-recommends \
   libmagic-dev libarchive-dev libexif-dev libarchive-tools zip bzip2 libimage-exiftool-perl exif \
   cryptsetup-bin python3-pil qpdf gcab p7zip-full libheif-examples \
   clang libclang-rt-14-dev
+  strace time

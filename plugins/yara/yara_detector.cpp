@@ -285,10 +285,20 @@ private:
     // Scans buf_; matches starting at or after report_limit (the margin) belong to the next page.
     void scan(size_t report_limit) {
         report_limit_ = report_limit;
+        // libyara cannot be interrupted from outside: bound this call by what is left of the
+        // object's time budget (--detector-timeout) as well as by the timeout option.
+        int timeout = r_.timeout;
+        const std::string left = option(TRIAGE_OPTION_TIME_LEFT_MS);
+        if (!left.empty()) {
+            const int budget_s = static_cast<int>(std::clamp<long long>((std::stoll(left) + 999) / 1000, 1, 1 << 30));
+            timeout = timeout <= 0 ? budget_s : std::min(timeout, budget_s);
+        }
+        yr_scanner_set_timeout(scanner_, timeout);
         int rc = yr_scanner_scan_mem(scanner_, buf_.data(), buf_.size());
         if (rc == ERROR_SCAN_TIMEOUT)
-            throw std::runtime_error("YARA scan timed out after " + std::to_string(r_.timeout) + " s at object offset " +
-                                     std::to_string(page_start_));
+            throw std::runtime_error("YARA scan timed out after " + std::to_string(timeout) + " s at object offset " +
+                                     std::to_string(page_start_) +
+                                     (timeout != r_.timeout ? " (the per-object time budget, --detector-timeout)" : ""));
         if (rc != ERROR_SUCCESS && rc != ERROR_TOO_MANY_MATCHES)
             throw std::runtime_error("YARA scan failed (error " + std::to_string(rc) + ")");
     }

@@ -183,8 +183,9 @@ int check_against_tsk(const std::string& image, const std::string& case_dir, int
     std::map<int64_t, std::vector<Row>> by_fs;
     std::map<uint64_t, std::set<int64_t>> fs_at_offset;
     for (auto& r : all) {
-        // Objects derived by detectors (archive members, carved items) are not TSK's.
-        if (r.origin != "fs" || r.path.find('>') != std::string::npos) continue;
+        // Objects derived by detectors (archive members, carved items) are not TSK's; by origin,
+        // not by a '>' in the path: evidence file names may hold '>' too.
+        if (r.origin != "fs") continue;
         by_fs[r.fs_id].push_back(r);
         fs_at_offset[r.partition_offset].insert(r.fs_id);
     }

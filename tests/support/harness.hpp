@@ -55,13 +55,14 @@ std::optional<std::string> icat_hash(const std::string& image, uint64_t offset_b
 struct Row {
     int64_t file_id = 0, evidence_id = 0;
     uint64_t partition_offset = 0;
-    std::string fs_type, path, type, stream, content, origin;
+    std::string fs_type, path, type, stream, content;
     uint64_t meta_addr = 0;
     int allocated = 0;
     int64_t attr_type = 0, attr_id = 0;
     int64_t fs_id = 0, pool_block = -1;
     std::optional<std::string> md5, sha1, sha256;
     std::optional<int64_t> size;
+    std::string origin;   // 'fs', 'extracted' or 'carved'
 };
 std::vector<Row> rows(const std::string& case_dir, int64_t evidence_id = 0);
 // Single-value SQL query on CASE/index.db (empty string for NULL / no row).

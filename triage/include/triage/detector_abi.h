@@ -23,6 +23,8 @@ extern "C" {
 #define TRIAGE_HOST_API_VERSION 2u
 #define TRIAGE_PLUGIN_ENTRY_SYMBOL "triage_plugin_entry"
 
+#define TRIAGE_OPTION_TIME_LEFT_MS "triage.time_left_ms"
+
 /* Return codes of detector callbacks and host functions. */
 #define TRIAGE_OK 0
 #define TRIAGE_ERROR (-1)
@@ -108,7 +110,9 @@ typedef struct triage_host_api {
      * The host copies the bytes. parent_offset: where they start in the parent, or -1. */
     int (*emit_child)(triage_host* host, const char* relative_path, const uint8_t* data,
                       size_t length, int64_t parent_offset);
-    /* Value of this detector's option KEY as text (the default when not set), or NULL. */
+    /* Value of this detector's option KEY as text (the default when not set), or NULL.
+     * The reserved key TRIAGE_OPTION_TIME_LEFT_MS answers the milliseconds left of the current
+     * object's time budget (NULL before the first object, or from hosts that do not know the key). */
     const char* (*get_option)(triage_host* host, const char* key);
     /* Non-zero when the scan is being cancelled or this object's time budget is spent. */
     int (*is_cancelled)(triage_host* host);

@@ -351,7 +351,7 @@ int main(int argc, char** argv) {
                      "Hash-set directory for the hashset detector (default: $TRIAGE_HASHSETS, else "
                      "$XDG_DATA_HOME/triage/hashsets, else ~/.local/share/triage/hashsets)");
     scan->add_option("--detector-timeout", so.detector_timeout_s,
-                     "Seconds a detector may spend on one object before it is cut off (default 60)")
+                     "Seconds a detector may spend on one object (on each GiB of it) before it is cut off (default 60)")
         ->check(CLI::PositiveNumber);
     scan->add_option("--plugin-memory", so.plugin_memory_mb,
                      "Memory limit of each external plugin process, MiB (default 2048)")

@@ -77,6 +77,14 @@ const char* host_get_hash(triage_host* h, const char* algorithm) {
 
 const char* host_get_option(triage_host* h, const char* key) {
     if (!key) return nullptr;
+    // Reserved key: what is left of this object's time budget, so that a detector whose library
+    // runs one long call (YARA) can bound that call by it. NULL outside an object.
+    if (std::string(key) == TRIAGE_OPTION_TIME_LEFT_MS) {
+        if (h->deadline == Clock::time_point::max()) return nullptr;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(h->deadline - Clock::now()).count();
+        h->option_buf = std::to_string(std::max<int64_t>(left, 0));
+        return h->option_buf.c_str();
+    }
     auto it = h->det->options.find(key);
     if (it != h->det->options.end()) {
         h->option_buf = it->second;

@@ -377,7 +377,9 @@ public:
     void filesystem_end(const layout::FsInfo& f, bool walk_ok) override {
         if (stream_) stream_pending(&f);
         wait_idle();
-        if (!walk_ok) return;  // stays 'walking': a later run resumes it
+        // Stays 'walking' (a later run resumes it) when the walk ended early, and when the scan was
+        // stopped while the stream was still serving this file system's files.
+        if (!walk_ok || g_cancel.load()) return;
         int64_t id = fs_id_;
         writer_.post([id](index::Db& db) {
             db.cached("UPDATE filesystems SET status='complete' WHERE fs_id=?").bind(1, id).run();

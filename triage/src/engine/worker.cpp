@@ -33,10 +33,10 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
     info.image_offset = obj.image_offset;
     const bool unalloc = obj.kind == TRIAGE_OBJECT_UNALLOC;
     const uint32_t streaming = unalloc ? TRIAGE_WANT_UNALLOC : TRIAGE_WANT_BLOCKS;
-    // An unallocated range can be a whole disk: its detectors (carvers) get the per-object
-    // budget for every GiB of it.
-    const auto budget = unalloc ? budget_ * static_cast<int64_t>(std::max<uint64_t>(1, (obj.size + (1ull << 30) - 1) >> 30))
-                                : budget_;
+    // The per-object budget holds for every GiB of the object: an unallocated range can be a
+    // whole disk, and a file can be a 10 GB VM disk whose hashing alone outlasts one budget
+    // (a hash cut off is a hash lost).
+    const auto budget = budget_ * static_cast<int64_t>(std::max<uint64_t>(1, (obj.size + (1ull << 30) - 1) >> 30));
 
     auto start = [&](Slot& s, const std::vector<HashRec>* hashes) {
         if (!s.instance->usable()) {
@@ -113,7 +113,9 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
 
 void Worker::fail(Slot& s) {
     const std::string name = s.det->desc->name;
-    current_.errors.push_back({name, s.instance->error()});
+    // Named in the message too: two detectors failing the same way on one object are two rows
+    // (the errors table keeps one row per location and message).
+    current_.errors.push_back({name, "detector '" + name + "': " + s.instance->error()});
     // What this detector emitted for the object is no longer trustworthy.
     std::erase_if(current_.findings, [&](const FindingRec& f) { return f.detector == name; });
     std::erase_if(current_.hashes, [&](const HashRec& h) { return h.detector == name; });

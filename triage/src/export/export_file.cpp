@@ -2,6 +2,7 @@
 
 #include "evidence/image.hpp"
 #include "layout/layout.hpp"
+#include "layout/tsk_sparse.hpp"
 #include "util/text.hpp"
 
 #include <openssl/evp.h>
@@ -20,13 +21,38 @@ namespace fs = std::filesystem;
 
 namespace triage::exporter {
 
+namespace {
+// Length of the valid UTF-8 sequence at s[i] (1-4), or 0 when the bytes there are not one
+// (stray continuation bytes, overlong forms, surrogates, past U+10FFFF, cut short).
+size_t utf8_sequence(const std::string& s, size_t i) {
+    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = b(i);
+    if (c < 0x80) return 1;
+    size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    for (size_t k = 1; k < n; ++k)
+        if ((b(i + k) & 0xC0) != 0x80) return 0;
+    if ((c == 0xE0 && b(i + 1) < 0xA0) || (c == 0xED && b(i + 1) > 0x9F) || (c == 0xF0 && b(i + 1) < 0x90) ||
+        (c == 0xF4 && b(i + 1) > 0x8F))
+        return 0;
+    return n;
+}
+}  // namespace
+
 std::string safe_file_name(const std::string& evidence_name, size_t max_bytes) {
     std::string out;
-    for (unsigned char c : evidence_name) {
-        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':')
+    // Bytes that are not UTF-8 become '_' too: the name goes into the audit log (JSON) and
+    // into examiners' tools, and a file system's name may be any bytes at all.
+    for (size_t i = 0; i < evidence_name.size();) {
+        const size_t n = utf8_sequence(evidence_name, i);
+        const unsigned char c = static_cast<unsigned char>(evidence_name[i]);
+        if (n == 0 || c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':') {
             out += '_';
-        else
-            out += static_cast<char>(c);
+            i += n == 0 ? 1 : n;
+        } else {
+            out.append(evidence_name, i, n);
+            i += n;
+        }
     }
     if (out.size() > max_bytes) {
         size_t cut = max_bytes;
@@ -58,7 +84,8 @@ ExportResult export_file(index::CaseIndex& idx, int64_t file_id, const std::stri
                          const volumes::Secrets& secrets) {
     index::Stmt s = idx.db().prepare(
         "SELECT e.segments, fs.offset, f.meta_addr, f.attr_type, f.attr_id, f.name, f.meta_type, f.stream, "
-        "(SELECT value FROM hashes h WHERE h.file_id=f.file_id AND h.algorithm='sha256'), fs.volume "
+        "(SELECT value FROM hashes h WHERE h.file_id=f.file_id AND h.algorithm='sha256'), fs.volume, f.origin, "
+        "f.parent_id, f.detector "
         "FROM files f JOIN filesystems fs ON fs.fs_id=f.fs_id JOIN evidence e ON e.evidence_id=f.evidence_id "
         "WHERE f.file_id=?");
     s.bind(1, file_id);
@@ -73,6 +100,18 @@ ExportResult export_file(index::CaseIndex& idx, int64_t file_id, const std::stri
     const bool typed = !s.col_null(7) || attr_type != 0;
     const auto indexed_sha256 = s.col_opt_text(8);
     const std::string volume = s.col_text(9);
+    // An archive member or a carved item shares its parent's inode in the index; its bytes are not
+    // that inode's, and exporting them from there would write the parent's content under the
+    // member's name (the hash check would only notice afterwards).
+    if (const std::string origin = s.col_text(10); origin != "fs") {
+        const bool has_parent = !s.col_null(11);
+        const std::string parent = has_parent ? "file " + std::to_string(s.col_int(11)) : "unallocated space";
+        throw std::runtime_error("file " + std::to_string(file_id) + " ('" + name + "') was " + origin + " by the '" +
+                                 s.col_text(12) + "' detector from " + parent +
+                                 " and is not stored at one place in the evidence: " +
+                                 (has_parent ? "export " + parent + " (its parent) instead"
+                                             : std::string("`triage carve` writes carved items")));
+    }
     if (meta_type != "r") throw std::runtime_error("file " + std::to_string(file_id) + " ('" + name + "') has no content to export (type " + meta_type + ")");
 
     const std::string image_path = segments.at(0).get<std::string>();
@@ -123,9 +162,16 @@ ExportResult export_file(index::CaseIndex& idx, int64_t file_id, const std::stri
         return TSK_WALK_CONT;
     };
     tsk_error_reset();
-    uint8_t rc = typed ? tsk_fs_file_walk_type(file.get(), static_cast<TSK_FS_ATTR_TYPE_ENUM>(attr_type), attr_id,
-                                               TSK_FS_FILE_WALK_FLAG_NONE, cb, &st)
-                       : tsk_fs_file_walk(file.get(), TSK_FS_FILE_WALK_FLAG_NONE, cb, &st);
+    const TSK_FS_ATTR* attr = typed ? tsk_fs_file_attr_get_type(file.get(), static_cast<TSK_FS_ATTR_TYPE_ENUM>(attr_type), attr_id, 1)
+                                    : tsk_fs_file_attr_get(file.get());
+    tsk_error_reset();
+    uint8_t rc = layout::needs_sparse_walk(fsys.get(), attr)   // holes TSK 4.11 cannot walk
+                     ? layout::walk_sparse_attr(fsys.get(), attr, [&](char* d, size_t n) {
+                           return cb(file.get(), 0, 0, d, n, TSK_FS_BLOCK_FLAG_CONT, &st) == TSK_WALK_CONT;
+                       })
+                 : typed ? tsk_fs_file_walk_type(file.get(), static_cast<TSK_FS_ATTR_TYPE_ENUM>(attr_type), attr_id,
+                                                 TSK_FS_FILE_WALK_FLAG_NONE, cb, &st)
+                         : tsk_fs_file_walk(file.get(), TSK_FS_FILE_WALK_FLAG_NONE, cb, &st);
     bool close_ok = ::close(fd) == 0;
     if (rc != 0 || !write_error.empty() || !close_ok) {
         std::string why = !write_error.empty() ? write_error : rc != 0 ? layout::tsk_error_text() : std::strerror(errno);

@@ -1,8 +1,11 @@
 #include "layout/layout.hpp"
+#include "layout/mbr_fallback.hpp"
+#include "layout/tsk_sparse.hpp"
 #include <tsk/fs/tsk_ntfs.h>  // NTFS_INFO: where MFT records lie (shadow-copy reuse)
 #include <triage/detector_abi.h>  // TRIAGE_SEAM_BYTES: the margins of file_slack ranges
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <iterator>
 #include <sstream>
@@ -80,9 +83,16 @@ bool read_content(TSK_FS_FILE* file, bool typed, uint32_t type, uint16_t id, siz
                   const std::atomic<bool>* cancel, const BlockFn& fn, std::string& error) {
     ReadState st{&fn, std::vector<uint8_t>(block_size), 0, 0, false, cancel};
     tsk_error_reset();
-    uint8_t rc = typed ? tsk_fs_file_walk_type(file, static_cast<TSK_FS_ATTR_TYPE_ENUM>(type), id,
-                                               TSK_FS_FILE_WALK_FLAG_NONE, read_cb, &st)
-                       : tsk_fs_file_walk(file, TSK_FS_FILE_WALK_FLAG_NONE, read_cb, &st);
+    const TSK_FS_ATTR* attr = typed ? tsk_fs_file_attr_get_type(file, static_cast<TSK_FS_ATTR_TYPE_ENUM>(type), id, 1)
+                                    : tsk_fs_file_attr_get(file);
+    tsk_error_reset();
+    uint8_t rc = needs_sparse_walk(file->fs_info, attr)   // holes TSK 4.11 cannot walk (tsk_sparse.hpp)
+                     ? walk_sparse_attr(file->fs_info, attr, [&](char* d, size_t n) {
+                           return read_cb(file, 0, 0, d, n, TSK_FS_BLOCK_FLAG_CONT, &st) == TSK_WALK_CONT;
+                       })
+                 : typed ? tsk_fs_file_walk_type(file, static_cast<TSK_FS_ATTR_TYPE_ENUM>(type), id,
+                                                 TSK_FS_FILE_WALK_FLAG_NONE, read_cb, &st)
+                         : tsk_fs_file_walk(file, TSK_FS_FILE_WALK_FLAG_NONE, read_cb, &st);
     if (rc != 0) {
         error = "content could not be read after " + std::to_string(st.base + st.fill) + " bytes: " + tsk_error_text();
         return false;
@@ -411,6 +421,18 @@ void walk_open_fs(TSK_FS_INFO* fs, FsInfo info, const std::string& prefix, Layou
         return ok;
     };
     FsWalkContext ctx{fs, &info, &sink, &opt, fs_location(prefix, info)};
+    // A truncated image, or a size field that claims more than there is (a petabyte file system
+    // in 6 MiB): TSK opens it regardless, and some types (FAT) never read past the end, so say it.
+    if (const auto have = fs->img_info ? fs->img_info->size : 0; info.pool_block < 0 && have > 0) {
+        const uint64_t bs = std::max<uint64_t>(fs->block_size, 1);
+        const uint64_t claimed = fs->block_count > UINT64_MAX / bs ? UINT64_MAX : fs->block_count * bs;
+        const uint64_t after_offset = static_cast<uint64_t>(have) > info.offset ? static_cast<uint64_t>(have) - info.offset : 0;
+        if (claimed > after_offset)
+            sink.error(ctx.location, "the file system claims " + std::to_string(claimed) + " bytes (" +
+                                         std::to_string(fs->block_count) + " blocks of " + std::to_string(fs->block_size) +
+                                         ") but the image holds " + std::to_string(after_offset) +
+                                         " bytes from its offset: the image is truncated or the size field is damaged");
+    }
     bool ok = true;
     tsk_error_reset();
     if (tsk_fs_dir_walk(fs, fs->root_inum,
@@ -605,6 +627,24 @@ WalkSummary walk(TSK_IMG_INFO* img, const std::string& prefix, LayoutSink& sink,
 namespace {
 
 // The walk of one disk: the evidence itself, or a volume inside a container (volume = its label).
+// TSK refused the partition table: the file systems its readable primary entries point at
+// (mbr_fallback.hpp), each with an errors row saying how it was found. False when none.
+bool walk_raw_mbr(TSK_IMG_INFO* img, const std::string& volume, const std::string& prefix_in, const std::string& vs_err,
+                  LayoutSink& sink, const WalkOptions& opt, WalkSummary& sum, int depth, const volumes::Volume* vol) {
+    bool found = false;
+    const std::string prefix = volume.empty() ? prefix_in : prefix_in + ": volume " + volume;
+    for (const auto& e : raw_mbr_entries(img)) {
+        std::string err;
+        if (!walk_fs(img, volume, e.start, std::nullopt, prefix_in, sink, opt, sum, err, depth, vol)) continue;
+        found = true;
+        sink.error(prefix + ": partition table at offset 0",
+                   "The Sleuth Kit rejected the DOS partition table (" + vs_err + "); the file system at offset " +
+                       std::to_string(e.start) + " was found through its primary entry " + std::to_string(e.slot));
+    }
+    tsk_error_reset();
+    return found;
+}
+
 void walk_image(TSK_IMG_INFO* img, const std::string& volume, const std::string& prefix_in, LayoutSink& sink,
                 const WalkOptions& opt, WalkSummary& sum, int depth, const volumes::Volume* vol) {
     const std::string prefix = volume.empty() ? prefix_in : prefix_in + ": volume " + volume;
@@ -654,7 +694,8 @@ void walk_image(TSK_IMG_INFO* img, const std::string& volume, const std::string&
         const uint64_t size = static_cast<uint64_t>(img->size);
         if (!try_container(img, volume, 0, size, prefix_in, sink, opt, sum, depth, false) &&
             !walk_fs(img, volume, 0, std::nullopt, prefix_in, sink, opt, sum, err, depth, vol) &&
-            !try_container(img, volume, 0, size, prefix_in, sink, opt, sum, depth, true)) {
+            !try_container(img, volume, 0, size, prefix_in, sink, opt, sum, depth, true) &&
+            !walk_raw_mbr(img, volume, prefix_in, vs_err, sink, opt, sum, depth, vol)) {
             sink.error(prefix + ": offset 0", "no volume system (" + vs_err + ") and no file system (" + err + ")");
             sink.unallocated(std::nullopt, "no_filesystem", 0, static_cast<uint64_t>(img->size), volume);
         }
