@@ -20,12 +20,8 @@ import sys
 def load_rows(db, part_offsets):
     """v_files rows grouped by (fs name in truth, path without the leading '/')."""
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    # the fls metadata letter is v_files.meta_type (docs/schema.md); older indexes had it in `type`,
-    # which now holds the MIME type
-    cols = [r[1] for r in con.execute("PRAGMA table_info(v_files)")]
-    letter = "meta_type" if "meta_type" in cols else "type"
     rows = con.execute(
-        "SELECT partition_offset, path, allocated, %s, size, md5, sha1, sha256 FROM v_files" % letter
+        "SELECT partition_offset, path, allocated, meta_type, size, md5, sha1, sha256 FROM v_files"
     ).fetchall()
     ev = con.execute(
         "SELECT evidence_id, path, format, size, computed_md5, computed_sha1, computed_sha256, verification"
