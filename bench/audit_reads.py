@@ -3,8 +3,10 @@
 
 Prints, on one line, what the case's audit log says a scan read: the byte counters of each
 "evidence scanned" row of CASEDIR/index.db (table `audit`, `detail` is JSON) with each counter as
-a share of IMAGE_BYTES (the size of the raw image), and the share of bytes read twice where the
-engine records it (a counter whose name says "twice", "reread", "re_read" or "second").
+a share of IMAGE_BYTES (the size of the raw image), the share of bytes read twice where the
+engine records it (a counter whose name says "again", "twice", "reread" or "re_read", such as
+`bytes_read_again`), and the seconds counters (`scan_seconds`, the index writer's
+`busy_seconds`, also inside nested objects) with the writer's busy share of the scan.
 
 The engine reads the whole image once for its hashes; what it reads again for the files is its
 `content_bytes_read` counter. Without a "read twice" counter, this script reports that counter's
@@ -18,7 +20,18 @@ import os
 import sqlite3
 import sys
 
-TWICE_WORDS = ("twice", "reread", "re_read", "second")
+TWICE_WORDS = ("again", "twice", "reread", "re_read")
+
+
+def flatten(d, prefix=""):
+    """{"a": {"b": 1}} -> {"a.b": 1}"""
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(flatten(v, prefix + k + "."))
+        else:
+            out[prefix + k] = v
+    return out
 
 
 def fmt_bytes(n):
@@ -47,15 +60,23 @@ def main(argv):
         except ValueError as e:
             parts.append("audit detail is not JSON (%s)" % e)
             continue
-        counters = {k: v for k, v in d.items() if "bytes" in k and isinstance(v, (int, float))}
+        d = flatten(d)
+        num = {k: v for k, v in d.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        counters = {k: v for k, v in num.items() if "bytes" in k}
         twice = {k: v for k, v in counters.items() if any(w in k for w in TWICE_WORDS)}
-        share = {k: v for k, v in d.items() if any(w in k for w in TWICE_WORDS) and k not in twice}
-        txt = ", ".join("%s %s (%.2f x image)" % (k, fmt_bytes(v), v / img if img else 0) for k, v in sorted(counters.items()))
-        if twice or share:
-            txt += "; read twice: " + ", ".join("%s = %s" % (k, v) for k, v in sorted({**twice, **share}.items()))
+        txt = ", ".join("%s %s (%.3f x image)" % (k, fmt_bytes(v), v / img if img else 0) for k, v in sorted(counters.items()))
+        if twice:
+            txt += "; read twice: " + ", ".join("%s %.1f %% of the image" % (k, 100.0 * v / img if img else 0)
+                                              for k, v in sorted(twice.items()))
         elif "content_bytes_read" in counters:
             txt += "; no read-twice counter: image hash pass + file pass read %.2f x the image" % (
                 1 + counters["content_bytes_read"] / img if img else 0)
+        secs = {k: v for k, v in num.items() if k.endswith("seconds")}
+        if secs:
+            txt += "; " + ", ".join("%s %.2f s" % (k, v) for k, v in sorted(secs.items()))
+            busy = [v for k, v in secs.items() if "busy" in k]
+            if busy and secs.get("scan_seconds"):
+                txt += " (index writer busy %.0f %% of the scan)" % (100.0 * busy[0] / secs["scan_seconds"])
         parts.append(txt or "no byte counters in the audit row")
     print("; ".join(parts))
     return 0
