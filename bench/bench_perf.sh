@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench_perf.sh [--triage BIN] [--rules FILE] [--work DIR] [--runs N] [--results DIR]
-#               [--presets LIST] [--forms LIST] CORPUSDIR...
+#               [--groups LIST] [--presets LIST] [--forms LIST] CORPUSDIR...
 #
 # Issue 8's benchmark: on each corpus (../shared/bench/make_corpus.sh; e.g. a 1 GiB and a 4 GiB
 # one), in one run, with interleaved rounds, times and sets side by side:
@@ -23,9 +23,11 @@
 #                  /tmp/bench_perf; needs ~2 x the raw image size of the largest corpus)
 #   --runs N       timed rounds (env RUNS; default 3)
 #   --results DIR  where perf-<UTC date>.md goes (env RESULTS; default REPO/bench/results)
+#   --groups LIST  row groups to run, comma-separated (env GROUPS; default floor,examiner,triage)
 #   --presets LIST triage presets to time, comma-separated (env PRESETS; default hashes,full)
 #   --forms LIST   image forms triage scans (env FORMS; default raw,e01,split); fewer presets or
-#                  forms make a shorter run on a busy machine (the targets they feed show n/a)
+#                  forms or groups make a shorter run on a busy machine (the targets they feed
+#                  show n/a)
 #   CORPUSDIR...   default: /tmp/bench-corpus-1g /tmp/bench-corpus-4g
 #
 # Every command: GNU time '%e %U %S %M %x' (wall, user, sys, peak RSS, exit), page-cached images
@@ -42,9 +44,10 @@ WORKDIR=${WORKDIR:-/tmp/bench_perf}
 RUNS=${RUNS:-3}
 RESULTS=${RESULTS:-$HERE/results}
 PY=/usr/bin/python3
+GROUPS=${GROUPS:-floor,examiner,triage}
 PRESETS=${PRESETS:-hashes,full}
 FORMS=${FORMS:-raw,e01,split}
-usage() { sed -n '2,33p' "$0"; exit 2; }
+usage() { sed -n '2,36p' "$0"; exit 2; }
 die() { echo "bench_perf.sh: $*" >&2; exit 1; }
 # measure, sum_rows, load, q
 source "$HERE/measure_lib.sh"
@@ -58,6 +61,7 @@ while [ $# -gt 0 ]; do
     --work) WORKDIR=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --results) RESULTS=$2; shift 2 ;;
+    --groups) GROUPS=$2; shift 2 ;;
     --presets) PRESETS=$2; shift 2 ;;
     --forms) FORMS=$2; shift 2 ;;
     -h|--help) usage ;;
@@ -67,6 +71,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#CORPORA[@]} -gt 0 ] || CORPORA=(/tmp/bench-corpus-1g /tmp/bench-corpus-4g)
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs wants a positive number"
+[[ ,$GROUPS, =~ ^(,(floor|examiner|triage))+,$ ]] || die "--groups wants a list of floor, examiner, triage (got '$GROUPS')"
 [[ ,$PRESETS, =~ ^(,(hashes|full))+,$ ]] || die "--presets wants hashes, full or hashes,full (got '$PRESETS')"
 [[ ,$FORMS, =~ ^(,(raw|e01|split))+,$ ]] || die "--forms wants a list of raw, e01, split (got '$FORMS')"
 case $TRIAGE in /*) ;; *) TRIAGE=$(pwd)/$TRIAGE ;; esac
@@ -100,7 +105,8 @@ for c in "${CORPORA[@]}"; do
   s=$(echo "$mm" | sed -n 's/.*Units are in \([0-9][0-9]*\)-byte sectors.*/\1/p' | head -1)
   C_SECTOR[$tag]=${s:-512}
   # the corpus's known-bad set, imported once per run into a hash-set folder of its own
-  rm -rf "$WORKDIR/$tag/hashsets"; mkdir -p "$WORKDIR/$tag"
+  # nothing of an earlier run may be checked as this run's
+  rm -rf "$WORKDIR/$tag/hashsets" "$WORKDIR/$tag/yara_dir.out" "$WORKDIR/$tag"/case_*; mkdir -p "$WORKDIR/$tag"
   "$TRIAGE" hashset import -q --name known_bad --kind known-bad --hashsets "$WORKDIR/$tag/hashsets" \
     "$d/hashsets/known_bad.hashdeep" > "$WORKDIR/logs/$tag-hashset-import.log" 2>&1 ||
     die "triage hashset import failed for $d/hashsets/known_bad.hashdeep: $(tail -3 "$WORKDIR/logs/$tag-hashset-import.log")"
@@ -134,22 +140,27 @@ for ((round = 1; round <= RUNS; round++)); do
     CORPUS=${C_DIR[$tag]}; RAW=${C_RAW[$tag]}; E01=${C_E01[$tag]}; SPLIT=${C_SPLIT[$tag]}; W=$WORKDIR/$tag
     echo "round $round/$RUNS, $tag ($CORPUS), load $(load)"
     cat "$RAW" "$CORPUS"/disk_ext4.0[0-9][0-9] "$CORPUS"/disk_ext4.E[0-9][0-9] > /dev/null 2>&1  # page cache
-    measure "${tag}_cat" "$round" "cat raw >/dev/null (read floor)" "cat $(q "$RAW") > /dev/null"
-    measure "${tag}_openssl3" "$round" "openssl dgst -md5 & -sha1 & -sha256 raw (parallel; hash floor)" \
-      "openssl dgst -md5 $(q "$RAW") & openssl dgst -sha1 $(q "$RAW") & openssl dgst -sha256 $(q "$RAW") & wait"
-    measure "${tag}_ewfverify" "$round" "ewfverify -q E01" "exec ewfverify -q $(q "$E01")"
-    # examiner: recover the files, hash them, YARA them, carve the image
-    rm -rf "$W/recover" "$W/photorec"; mkdir -p "$W/recover" "$W/photorec"
-    rec=""
-    for o in ${C_OFFS[$tag]}; do rec+="${rec:+ && }tsk_recover -e -o $o $(q "$RAW") $(q "$W/recover/p$o")"; done
-    measure "${tag}_tsk_recover" "$round" "tsk_recover -e per partition (mmls -o offsets)" "$rec"
-    measure "${tag}_hashdeep" "$round" "hashdeep -c md5,sha1,sha256 -r recovered tree" \
-      "cd $(q "$W/recover") && exec hashdeep -c md5,sha1,sha256 -r -l ."
-    measure "${tag}_yara_dir" "$round" "yara -r -w RULES recovered tree" "exec yara -r -w $(q "$RULES") $(q "$W/recover")"
-    cp "$WORKDIR/logs/${tag}_yara_dir.out" "$W/yara_dir.out"
-    measure "${tag}_photorec" "$round" "photorec jpg,png,pdf,zip over raw (as run_anchors.sh)" \
-      "cd $(q "$W/photorec") && TERM=\${TERM:-xterm} exec photorec /log /d $(q "$W/photorec/out") /cmd $(q "$RAW") partition_none,options,paranoid,fileopt,everything,disable,jpg,enable,png,enable,pdf,enable,zip,enable,search > /dev/null"
-    rm -rf "$W/photorec"
+    if [[ ,$GROUPS, == *,floor,* ]]; then
+      measure "${tag}_cat" "$round" "cat raw >/dev/null (read floor)" "cat $(q "$RAW") > /dev/null"
+      measure "${tag}_openssl3" "$round" "openssl dgst -md5 & -sha1 & -sha256 raw (parallel; hash floor)" \
+        "openssl dgst -md5 $(q "$RAW") & openssl dgst -sha1 $(q "$RAW") & openssl dgst -sha256 $(q "$RAW") & wait"
+      measure "${tag}_ewfverify" "$round" "ewfverify -q E01" "exec ewfverify -q $(q "$E01")"
+    fi
+    if [[ ,$GROUPS, == *,examiner,* ]]; then
+      # examiner: recover the files, hash them, YARA them, carve the image
+      rm -rf "$W/recover" "$W/photorec"; mkdir -p "$W/recover" "$W/photorec"
+      rec=""
+      for o in ${C_OFFS[$tag]}; do rec+="${rec:+ && }tsk_recover -e -o $o $(q "$RAW") $(q "$W/recover/p$o")"; done
+      measure "${tag}_tsk_recover" "$round" "tsk_recover -e per partition (mmls -o offsets)" "$rec"
+      measure "${tag}_hashdeep" "$round" "hashdeep -c md5,sha1,sha256 -r recovered tree" \
+        "cd $(q "$W/recover") && exec hashdeep -c md5,sha1,sha256 -r -l ."
+      measure "${tag}_yara_dir" "$round" "yara -r -w RULES recovered tree" "exec yara -r -w $(q "$RULES") $(q "$W/recover")"
+      cp "$WORKDIR/logs/${tag}_yara_dir.out" "$W/yara_dir.out"
+      measure "${tag}_photorec" "$round" "photorec jpg,png,pdf,zip over raw (as run_anchors.sh)" \
+        "cd $(q "$W/photorec") && TERM=\${TERM:-xterm} exec photorec /log /d $(q "$W/photorec/out") /cmd $(q "$RAW") partition_none,options,paranoid,fileopt,everything,disable,jpg,enable,png,enable,pdf,enable,zip,enable,search > /dev/null"
+      rm -rf "$W/photorec"
+    fi
+    [[ ,$GROUPS, == *,triage,* ]] || continue
     for preset in ${PRESETS//,/ }; do
       [ $preset = hashes ] && pa=$HASHES_ARGS || pa=$FULL_ARGS
       for kind in ${FORMS//,/ }; do
@@ -199,6 +210,7 @@ print("%s: %d/%d files (kernel-wiped deletions aside) with md5+sha1+sha256 = tru
 EOF
 }
 yara_counts() {  # CASE TAG -> "both N, only triage N, only yara N"
+  [ -f "$WORKDIR/$2/yara_dir.out" ] || { echo "n/a (no yara -r run: examiner group off)"; return; }
   "$PY" "$HERE/check_yara.py" "$1" "$WORKDIR/$2/yara_dir.out" "$WORKDIR/$2/recover" "${C_SECTOR[$2]}" > "$1.yara.md" 2>&1 || true
   awk -F'|' '/^\| in both /{b=$3} /^\| only triage /{t=$3} /^\| only yara -r /{y=$3}
     END { gsub(/ /, "", b); gsub(/ /, "", t); gsub(/ /, "", y)
@@ -248,6 +260,7 @@ ROW_IDS="cat openssl3 ewfverify examiner tsk_recover hashdeep yara_dir photorec 
     for preset in ${PRESETS//,/ }; do
       for kind in ${FORMS//,/ }; do
         cdir=$WORKDIR/$tag/case_${preset}_$kind
+        [ -d "$cdir" ] || continue
         line="- $preset $kind: hashes $(truth_line "${C_DIR[$tag]}" "$cdir"); known_bad hash-set findings $(hashset_hits "$cdir")"
         [ $preset = full ] && line+="; YARA vs yara -r $(yara_counts "$cdir" "$tag")"
         echo "$line"
