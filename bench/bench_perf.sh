@@ -23,7 +23,7 @@
 #                  /tmp/bench_perf; needs ~2 x the raw image size of the largest corpus)
 #   --runs N       timed rounds (env RUNS; default 3)
 #   --results DIR  where perf-<UTC date>.md goes (env RESULTS; default REPO/bench/results)
-#   --groups LIST  row groups to run, comma-separated (env GROUPS; default floor,examiner,triage)
+#   --groups LIST  row groups to run, comma-separated (env ROW_GROUPS; default floor,examiner,triage)
 #   --presets LIST triage presets to time, comma-separated (env PRESETS; default hashes,full)
 #   --forms LIST   image forms triage scans (env FORMS; default raw,e01,split); fewer presets or
 #                  forms or groups make a shorter run on a busy machine (the targets they feed
@@ -44,7 +44,7 @@ WORKDIR=${WORKDIR:-/tmp/bench_perf}
 RUNS=${RUNS:-3}
 RESULTS=${RESULTS:-$HERE/results}
 PY=/usr/bin/python3
-GROUPS=${GROUPS:-floor,examiner,triage}
+ROW_GROUPS=${ROW_GROUPS:-floor,examiner,triage}
 PRESETS=${PRESETS:-hashes,full}
 FORMS=${FORMS:-raw,e01,split}
 usage() { sed -n '2,36p' "$0"; exit 2; }
@@ -61,7 +61,7 @@ while [ $# -gt 0 ]; do
     --work) WORKDIR=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --results) RESULTS=$2; shift 2 ;;
-    --groups) GROUPS=$2; shift 2 ;;
+    --groups) ROW_GROUPS=$2; shift 2 ;;
     --presets) PRESETS=$2; shift 2 ;;
     --forms) FORMS=$2; shift 2 ;;
     -h|--help) usage ;;
@@ -71,7 +71,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#CORPORA[@]} -gt 0 ] || CORPORA=(/tmp/bench-corpus-1g /tmp/bench-corpus-4g)
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs wants a positive number"
-[[ ,$GROUPS, =~ ^(,(floor|examiner|triage))+,$ ]] || die "--groups wants a list of floor, examiner, triage (got '$GROUPS')"
+[[ ,$ROW_GROUPS, =~ ^(,(floor|examiner|triage))+,$ ]] || die "--groups wants a list of floor, examiner, triage (got '$ROW_GROUPS')"
 [[ ,$PRESETS, =~ ^(,(hashes|full))+,$ ]] || die "--presets wants hashes, full or hashes,full (got '$PRESETS')"
 [[ ,$FORMS, =~ ^(,(raw|e01|split))+,$ ]] || die "--forms wants a list of raw, e01, split (got '$FORMS')"
 case $TRIAGE in /*) ;; *) TRIAGE=$(pwd)/$TRIAGE ;; esac
@@ -140,13 +140,13 @@ for ((round = 1; round <= RUNS; round++)); do
     CORPUS=${C_DIR[$tag]}; RAW=${C_RAW[$tag]}; E01=${C_E01[$tag]}; SPLIT=${C_SPLIT[$tag]}; W=$WORKDIR/$tag
     echo "round $round/$RUNS, $tag ($CORPUS), load $(load)"
     cat "$RAW" "$CORPUS"/disk_ext4.0[0-9][0-9] "$CORPUS"/disk_ext4.E[0-9][0-9] > /dev/null 2>&1  # page cache
-    if [[ ,$GROUPS, == *,floor,* ]]; then
+    if [[ ,$ROW_GROUPS, == *,floor,* ]]; then
       measure "${tag}_cat" "$round" "cat raw >/dev/null (read floor)" "cat $(q "$RAW") > /dev/null"
       measure "${tag}_openssl3" "$round" "openssl dgst -md5 & -sha1 & -sha256 raw (parallel; hash floor)" \
         "openssl dgst -md5 $(q "$RAW") & openssl dgst -sha1 $(q "$RAW") & openssl dgst -sha256 $(q "$RAW") & wait"
       measure "${tag}_ewfverify" "$round" "ewfverify -q E01" "exec ewfverify -q $(q "$E01")"
     fi
-    if [[ ,$GROUPS, == *,examiner,* ]]; then
+    if [[ ,$ROW_GROUPS, == *,examiner,* ]]; then
       # examiner: recover the files, hash them, YARA them, carve the image
       rm -rf "$W/recover" "$W/photorec"; mkdir -p "$W/recover" "$W/photorec"
       rec=""
@@ -160,7 +160,7 @@ for ((round = 1; round <= RUNS; round++)); do
         "cd $(q "$W/photorec") && TERM=\${TERM:-xterm} exec photorec /log /d $(q "$W/photorec/out") /cmd $(q "$RAW") partition_none,options,paranoid,fileopt,everything,disable,jpg,enable,png,enable,pdf,enable,zip,enable,search > /dev/null"
       rm -rf "$W/photorec"
     fi
-    [[ ,$GROUPS, == *,triage,* ]] || continue
+    [[ ,$ROW_GROUPS, == *,triage,* ]] || continue
     for preset in ${PRESETS//,/ }; do
       [ $preset = hashes ] && pa=$HASHES_ARGS || pa=$FULL_ARGS
       for kind in ${FORMS//,/ }; do
