@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# profile_scan.sh [--triage BIN] [--rules FILE] [--work DIR] [--freq HZ] [--results DIR] CORPUSDIR
+# profile_scan.sh [--triage BIN] [--rules FILE] [--work DIR] [--freq HZ] [--results DIR]
+#                 [--report-only] CORPUSDIR
 #
 # Where the time of `triage scan` goes, per preset and image form: perf record -g of
 #   hashes raw, hashes E01, full raw, full E01
 # (the same command lines as bench_perf.sh), then perf report's self time (no children) by
-# thread name, by library (DSO) and by function, written as Markdown tables to
+# thread (perf's "pid" key: thread id and name), by thread and library, by library (DSO) and by
+# function, written as Markdown tables to
 # RESULTS/profile-<UTC date>.md (a second run the same day adds the time to the name), with the
 # commands to repeat each profile. The perf.data files stay in WORKDIR for a closer look
 # (perf report -i WORKDIR/NAME.perf.data). Use a small corpus (the 1 GiB one): perf adds ~5-10 %.
@@ -15,6 +17,7 @@
 #   --work DIR     scratch: cases, perf.data (env WORKDIR; default /tmp/profile_scan)
 #   --freq HZ      perf sampling frequency (env FREQ; default 499)
 #   --results DIR  (env RESULTS; default REPO/bench/results)
+#   --report-only  write the tables again from the perf.data files already in WORKDIR
 #   CORPUSDIR      default /tmp/bench-corpus-1g
 set -uo pipefail
 
@@ -26,7 +29,8 @@ WORKDIR=${WORKDIR:-/tmp/profile_scan}
 FREQ=${FREQ:-499}
 RESULTS=${RESULTS:-$HERE/results}
 CORPUS=
-usage() { sed -n '2,20p' "$0"; exit 2; }
+REPORT_ONLY=0
+usage() { sed -n '2,22p' "$0"; exit 2; }
 die() { echo "profile_scan.sh: $*" >&2; exit 1; }
 q() { printf '%q' "$1"; }
 while [ $# -gt 0 ]; do
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
     --work) WORKDIR=$2; shift 2 ;;
     --freq) FREQ=$2; shift 2 ;;
     --results) RESULTS=$2; shift 2 ;;
+    --report-only) REPORT_ONLY=1; shift ;;
     -h|--help) usage ;;
     -*) echo "profile_scan.sh: unknown option $1" >&2; usage ;;
     *) [ -z "$CORPUS" ] || usage; CORPUS=$1; shift ;;
@@ -55,8 +60,8 @@ case "$WORKDIR/" in "$REPO"/*) die "WORKDIR is inside the git tree: $WORKDIR" ;;
 mkdir -p "$WORKDIR" "$RESULTS" || die "cannot create $WORKDIR or $RESULTS"
 WORKDIR=$(cd "$WORKDIR" && pwd)
 
-rm -rf "$WORKDIR/hashsets"
-"$TRIAGE" hashset import -q --name known_bad --kind known-bad --hashsets "$WORKDIR/hashsets" \
+[ $REPORT_ONLY = 1 ] || rm -rf "$WORKDIR/hashsets"
+[ $REPORT_ONLY = 1 ] || "$TRIAGE" hashset import -q --name known_bad --kind known-bad --hashsets "$WORKDIR/hashsets" \
   "$CORPUS/hashsets/known_bad.hashdeep" > "$WORKDIR/hashset-import.log" 2>&1 || die "hashset import failed: $(tail -3 "$WORKDIR/hashset-import.log")"
 if "$TRIAGE" scan --help 2>&1 | grep -q -- '--preset'; then
   HASHES_ARGS="--preset hashes"; FULL_ARGS="--preset full --carve --option yara.default_rules=false --rules $(q "$RULES")"
@@ -84,7 +89,7 @@ for line in sys.stdin:
             sym = "(addresses without a symbol)"
         k = (d, sym)
     else:
-        k = (rest,)
+        k = tuple(rest.split(None, key.count(",")))
     agg[k] = agg.get(k, 0.0) + pct
 cols = key.split(",")
 print("| self % | " + " | ".join(cols) + " |")
@@ -115,25 +120,34 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for name in hashes_raw hashes_e01 full_raw full_e01; do
   case $name in *_raw) img=$CORPUS/disk_ext4.raw ;; *) img=$CORPUS/disk_ext4.E01 ;; esac
   case $name in hashes_*) pa=$HASHES_ARGS ;; *) pa=$FULL_ARGS ;; esac
-  cat "$img" > /dev/null
-  rm -rf "$WORKDIR/case_$name"
   cmd="perf record -F $FREQ -g -o $(q "$WORKDIR/$name.perf.data") -- $(q "$TRIAGE") scan $(q "$img") --case $(q "$WORKDIR/case_$name") --quiet --hashsets $(q "$WORKDIR/hashsets") $pa"
-  echo "profile $name: $cmd"
-  start=$(date +%s.%N)
-  bash -c "$cmd" > "$WORKDIR/$name.perf.log" 2>&1 || echo "  (exit $?: see $WORKDIR/$name.perf.log)"
-  secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+  if [ $REPORT_ONLY = 0 ]; then
+    cat "$img" > /dev/null
+    rm -rf "$WORKDIR/case_$name"
+    echo "profile $name: $cmd"
+    start=$(date +%s.%N)
+    bash -c "$cmd" > "$WORKDIR/$name.perf.log" 2>&1 || echo "  (exit $?: see $WORKDIR/$name.perf.log)"
+    awk -v s="$start" -v e="$(date +%s.%N)" -v l="$(cut -d' ' -f1-3 /proc/loadavg)" \
+      'BEGIN { printf "%.1f s wall under perf, load %s after\n", e - s, l }' > "$WORKDIR/$name.secs"
+  fi
+  [ -f "$WORKDIR/$name.perf.data" ] || die "no $WORKDIR/$name.perf.data"
+  secs=$(cat "$WORKDIR/$name.secs" 2>/dev/null || echo "wall not recorded")
   {
     echo
-    echo "## $name ($secs s wall under perf, load $(cut -d' ' -f1-3 /proc/loadavg) after)"
+    echo "## $name ($secs; $(grep -o '([0-9]* samples)' "$WORKDIR/$name.perf.log" 2>/dev/null | tr -d '()'))"
     echo
     echo '```'
     echo "${cmd//$CORPUS/CORPUS}" | sed "s#$WORKDIR#WORK#g; s#$TRIAGE#triage#g; s#$RULES#RULES#g"
-    echo "perf report -i WORK/$name.perf.data --no-children --sort comm|dso|dso,sym --stdio"
+    echo "perf report -i WORK/$name.perf.data --no-children --sort pid|pid,dso|dso|dso,sym --stdio -g none"
     echo '```'
     echo
-    echo "By thread (comm), self time:"
+    echo "By thread (thread id:name; the engine does not name its threads, so tell them apart by the libraries below), self time:"
     echo
-    table "$WORKDIR/$name.perf.data" comm 0.5
+    table "$WORKDIR/$name.perf.data" pid 0.5 12
+    echo
+    echo "By thread and library, self time ≥ 1 %:"
+    echo
+    table "$WORKDIR/$name.perf.data" pid,dso 1 20
     echo
     echo "By library (dso), self time:"
     echo
