@@ -1,5 +1,7 @@
 #include "identifiers/idn.hpp"
 
+#include "util/text.hpp"
+
 #include <idn2.h>
 #include <locale.h>
 #include <wctype.h>
@@ -69,23 +71,7 @@ constexpr std::array<std::string_view, 33> kAsciiTlds = {
 
 std::string utf8_of(const std::u32string& s) {
     std::string out;
-    for (char32_t c : s) {
-        if (c < 0x80) {
-            out += static_cast<char>(c);
-        } else if (c < 0x800) {
-            out += static_cast<char>(0xC0 | (c >> 6));
-            out += static_cast<char>(0x80 | (c & 0x3F));
-        } else if (c < 0x10000) {
-            out += static_cast<char>(0xE0 | (c >> 12));
-            out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (c & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (c >> 18));
-            out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (c & 0x3F));
-        }
-    }
+    for (char32_t c : s) triage::util::append_utf8(c, out);
     return out;
 }
 

@@ -1,6 +1,7 @@
 #include "keywords/transcode.hpp"
 
 #include "keywords/terms.hpp"
+#include "util/text.hpp"
 
 #include <iconv.h>
 
@@ -13,23 +14,7 @@ namespace {
 
 const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
-void put_utf8(char32_t c, std::string& out) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
+void put_utf8(char32_t c, std::string& out) { triage::util::append_utf8(c, out); }
 
 CodePage build(const char* iconv_name, const char* label) {
     iconv_t cd = iconv_open("UTF-8", iconv_name);
