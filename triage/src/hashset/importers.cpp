@@ -376,6 +376,24 @@ void import_vics(const std::string& file, Sink& sink) {
                           (sax.saw_context ? "" : " and no \"@odata.context\" / \"odata.metadata\""));
 }
 
+// The next non-empty CSV record with as many fields as the header; a record that is not (an
+// unterminated quote, another field count) is skipped with its place. False at the end.
+bool next_record(Lines& lines, std::string& line, char sep, size_t width, std::vector<std::string>& f, Sink& sink) {
+    while (lines.next(line)) {
+        if (trim(line).empty()) continue;
+        if (!split_csv(line, sep, f)) {
+            sink.skip(lines.where(), "unterminated quote");
+            continue;
+        }
+        if (f.size() != width) {
+            sink.skip(lines.where(), std::to_string(f.size()) + " fields, the header has " + std::to_string(width));
+            continue;
+        }
+        return true;
+    }
+    return false;
+}
+
 // ---------------------------------------------------------------------------------------------
 // INTERPOL ICSE: semicolon CSV with a header line.
 
@@ -391,16 +409,7 @@ void import_icse(const std::string& file, Sink& sink) {
               id = column(header, {"image id"}), series = column(header, {"series name"}),
               victim = column(header, {"victim identified"}), offender = column(header, {"offender identified"}),
               baseline = column(header, {"baseline"});
-    while (lines.next(line)) {
-        if (trim(line).empty()) continue;
-        if (!split_csv(line, ';', f)) {
-            sink.skip(lines.where(), "unterminated quote");
-            continue;
-        }
-        if (f.size() != header.size()) {
-            sink.skip(lines.where(), std::to_string(f.size()) + " fields, the header has " + std::to_string(header.size()));
-            continue;
-        }
+    while (next_record(lines, line, ';', header.size(), f, sink)) {
         Meta m;
         m.media_id = field(f, id);
         m.series = field(f, series);
@@ -425,16 +434,7 @@ void import_nsrl2(const std::string& file, Sink& sink) {
         throw ImportError(file + ": line 1: not an NSRL RDS 2.x NSRLFile.txt header: '" + shown(line) + "'");
     const int sha1 = column(header, {"sha-1"}), md5 = column(header, {"md5"}), name = column(header, {"filename"}),
               size = column(header, {"filesize"});
-    while (lines.next(line)) {
-        if (trim(line).empty()) continue;
-        if (!split_csv(line, ',', f)) {
-            sink.skip(lines.where(), "unterminated quote");
-            continue;
-        }
-        if (f.size() != header.size()) {
-            sink.skip(lines.where(), std::to_string(f.size()) + " fields, the header has " + std::to_string(header.size()));
-            continue;
-        }
+    while (next_record(lines, line, ',', header.size(), f, sink)) {
         Meta m;
         m.file_name = field(f, name);
         try {
