@@ -19,5 +19,5 @@ $SUDO apt-get install -y --no-install-recommends \
   zlib1g-dev \
   libmagic-dev libarchive-dev libexif-dev libarchive-tools zip bzip2 libimage-exiftool-perl exif \
   cryptsetup-bin python3-pil qpdf gcab p7zip-full libheif-examples \
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev \
   strace time
