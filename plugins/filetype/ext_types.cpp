@@ -15,6 +15,8 @@
 //     Text-like extensions are not strict: their files are often in encodings or mixtures
 //     libmagic calls "data", and only a recognised other type (a ZIP named .txt) is reported.
 //   - Empty objects (inode/x-empty) never contradict.
+//   - `generic_text`: the type is text/plain because libmagic's text tests were off
+//     (filetype.text_types=false), so any text type the extension accepts (.rtf: text/rtf) fits.
 #include "filetype/ext_types.hpp"
 
 #include <algorithm>
@@ -107,12 +109,12 @@ std::string extension_of(const std::string& name) {
     return ext;
 }
 
-std::optional<std::string> check_extension(const std::string& ext, const std::string& mime, size_t sniffed) {
+std::optional<std::string> check_extension(const std::string& ext, const std::string& mime, size_t sniffed, bool generic_text) {
     if (sniffed == 0 || mime == "inode/x-empty" || mime == "application/x-empty") return std::nullopt;
     for (const auto& rule : kExtensionTypes) {
         if (std::find(rule.extensions.begin(), rule.extensions.end(), ext) == rule.extensions.end()) continue;
         for (auto a : rule.accept)
-            if (matches(a, mime)) return std::nullopt;
+            if (matches(a, mime) || (generic_text && a.substr(0, 5) == "text/")) return std::nullopt;
         if (!rule.strict && mime == "application/octet-stream") return std::nullopt;
         std::string expected;
         for (auto a : rule.accept) {

@@ -178,6 +178,48 @@ TEST_CASE("content: type by content equals file(1); extensions that contradict i
     }
 }
 
+TEST_CASE("content: '--preset hashes' names text by its encoding; binary types are file(1)'s", "[content]") {
+    // filetype.text_types=false (the hashes preset): libmagic without its text tests. Oracle:
+    // file(1) with the same tests excluded ('-e text') and its --mime-encoding; binary formats
+    // must equal plain 'file --mime-type'.
+    th::TempDir t;
+    const std::string tree = t / "tree";
+    fs::create_directories(tree);
+    sh("cd " + th::q(tree) + " && /usr/bin/python3 -c 'from PIL import Image; Image.new(\"RGB\", (32, 24), (9, 80, 40)).save(\"photo.jpg\")'");
+    fs::copy_file(tree + "/photo.jpg", tree + "/photo.dll");
+    std::ofstream(tree + "/page.html") << "<!DOCTYPE html>\n<html><head><title>t</title></head><body>Привіт</body></html>\n";
+    std::ofstream(tree + "/letter.rtf") << "{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}} Hello}\n";
+    std::ofstream(tree + "/mail.eml") << "From: a@example.org\nTo: b@example.org\nSubject: x\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\nbody\n";
+    std::ofstream(tree + "/notes.jpg") << "these are notes, not a picture\n";   // text named .jpg
+    std::ofstream(tree + "/blob.bin") << std::string("\x01\x02\xff\xfe\x00\x80", 6);
+    sh("cd " + th::q(tree) + " && zip -q packed.txt page.html");
+    const std::string img = fs_image(t, tree, "16M");
+    const std::string c = t / "case";
+    REQUIRE(th::scan({img}, c, "--preset hashes") == 0);
+
+    for (const char* n : {"photo.jpg", "photo.dll", "page.html", "letter.rtf", "mail.eml", "notes.jpg", "blob.bin", "packed.txt"}) {
+        INFO(n);
+        const std::string f = th::q(tree + "/" + n);
+        const std::string full = trim(sh("file -b --mime-type " + f));
+        const std::string no_text = trim(sh("file -b --mime-type -e text " + f));
+        const std::string charset = trim(sh("file -b --mime-encoding " + f));
+        const bool texty = no_text == "application/octet-stream" && charset != "binary" && charset != "unknown-8bit";
+        const std::string expected = texty ? "text/plain" : full;
+        CHECK(th::sql1(c, std::string("SELECT type FROM v_files WHERE path='/") + n + "'") == expected);
+        if (!texty) CHECK(no_text == full);   // the binary tests alone name binary formats alike
+    }
+    // Each text file was named by libmagic's text tests in the full preset, not here.
+    CHECK(trim(sh("file -b --mime-type " + th::q(tree + "/page.html"))) == "text/html");
+    CHECK(count(c, "f.kind='type_mismatch' AND v.path='/photo.dll'") == 1);
+    CHECK(count(c, "f.kind='type_mismatch' AND v.path='/notes.jpg' AND f.rule='text/plain'") == 1);
+    CHECK(count(c, "f.kind='type_mismatch' AND v.path='/packed.txt' AND f.rule='application/zip'") == 1);
+    for (const char* n : {"photo.jpg", "page.html", "letter.rtf", "mail.eml", "blob.bin"}) {
+        INFO(n);
+        CHECK(count(c, std::string("v.path='/") + n + "' AND f.kind='type_mismatch'") == 0);
+    }
+    CHECK(th::sql1(c, "SELECT count(*) FROM properties WHERE key='description'") == "0");
+}
+
 TEST_CASE("content: archive members equal what unzip, tar and bsdtar extract", "[content]") {
     th::TempDir t;
     const std::string src = t / "src", tree = t / "tree";

@@ -283,7 +283,8 @@ int cmd_audit(const std::string& case_dir, bool check) {
 void apply_preset(engine::DetectorSet& set, const std::string& preset) {
     if (preset == "hashes") {
         set.enable_only({"hash", "hashset", "filetype"});
-        set.set_option("filetype.describe=false");  // the MIME type is the 'type'; the description costs as much again
+        set.set_option("filetype.describe=false");     // the MIME type is the 'type'; the description costs as much again
+        set.set_option("filetype.text_types=false");  // text by encoding (text/plain): libmagic's text tests are 3/4 of its cost
         return;
     }
     std::vector<std::string> all;
