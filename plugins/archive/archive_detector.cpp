@@ -179,7 +179,10 @@ private:
     void decide() {
         decided_ = true;
         format_ = sniff(buf_);
-        if (!format_) std::vector<uint8_t>().swap(buf_);
+        if (!format_)
+            std::vector<uint8_t>().swap(buf_);
+        else if (size_ <= max_archive_)
+            buf_.reserve(size_);  // the archive's own size, not a doubling past it
     }
 
     void finding(const char* kind, const char* rule, int severity, const std::string& detail) {

@@ -252,6 +252,11 @@ public:
 
     void block(const uint8_t* data, size_t len, uint64_t) override {
         if (!scanner_) return;
+        // Grow to what a page and its margin need, not by doubling past it (a 64 MiB page would
+        // otherwise leave a 128 MiB buffer behind in every worker).
+        if (buf_.size() + len > buf_.capacity())
+            buf_.reserve(std::min<size_t>(std::max<size_t>(buf_.capacity() * 2, buf_.size() + len),
+                                          r_.page_bytes + r_.margin_bytes + len));
         buf_.insert(buf_.end(), data, data + len);
         // A full page plus its margin is here: scan the page, keep the margin for the next one.
         while (buf_.size() >= r_.page_bytes + r_.margin_bytes) {
@@ -264,11 +269,14 @@ public:
 
     void end() override {
         if (!scanner_) return;
-        if (marked("skip")) {  // a known-good file and the examiner skips those
+        const bool skip = marked("skip");  // a known-good file and the examiner skips those
+        if (skip)
             hits_.clear();
-            return;
-        }
-        if (!buf_.empty() || (!paged_ && page_start_ == 0)) scan(buf_.size());
+        else if (!buf_.empty() || (!paged_ && page_start_ == 0))
+            scan(buf_.size());
+        // Memory stays flat: a buffer a large object grew is given back, small ones are kept.
+        if (buf_.capacity() > kKeepBufferBytes) std::vector<uint8_t>().swap(buf_);
+        if (skip) return;
         for (auto& [rule, h] : hits_) {
             nlohmann::json detail = {{"namespace", h.ns}, {"tags", h.tags}, {"meta", h.meta}, {"strings", h.strings}};
             if (h.string_count > h.strings.size()) detail["strings_not_shown"] = h.string_count - h.strings.size();
@@ -364,6 +372,7 @@ private:
 
     const YaraRules& r_;
     YR_SCANNER* scanner_ = nullptr;
+    static constexpr size_t kKeepBufferBytes = 4u << 20;
     std::vector<uint8_t> buf_;
     uint64_t page_start_ = 0;
     size_t report_limit_ = 0;
