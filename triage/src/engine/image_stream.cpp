@@ -1,4 +1,5 @@
 #include "engine/image_stream.hpp"
+#include "util/thread_name.hpp"
 
 #include "engine/bounded_queue.hpp"
 #include "util/text.hpp"
@@ -20,8 +21,14 @@ public:
             ctx_[i].reset(EVP_MD_CTX_new());
             EVP_DigestInit_ex(ctx_[i].get(), mds[i], nullptr);
         }
-        md5_ = std::thread([this] { run(q_md5_, {0}, false); });
-        sha_ = std::thread([this] { run(q_sha_, {1, 2}, true); });
+        md5_ = std::thread([this] {
+            util::name_thread("hash-md5");
+            run(q_md5_, {0}, false);
+        });
+        sha_ = std::thread([this] {
+            util::name_thread("hash-sha");
+            run(q_sha_, {1, 2}, true);
+        });
     }
     ~Hasher() { join(); }
 
@@ -95,6 +102,7 @@ void ImageStream::stop_readers() {
 }
 
 void ImageStream::reader_main(unsigned k) {
+    util::name_thread("reader-" + std::to_string(k + 1));
     evidence::Image& h = *handles_[k];
     for (;;) {
         uint64_t i;

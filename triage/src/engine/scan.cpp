@@ -1,4 +1,5 @@
 #include "engine/scan.hpp"
+#include "util/thread_name.hpp"
 
 #include "engine/bounded_queue.hpp"
 #include "engine/detector_instance.hpp"
@@ -193,7 +194,11 @@ public:
         for (const auto* d : dets) wants_unalloc_ = wants_unalloc_ || (d->desc->wants & TRIAGE_WANT_UNALLOC);
         next_fs_id_ = index::query_int(idx_.db(), "SELECT max(fs_id) FROM filesystems", 0) + 1;
         dets_ = &dets;
-        for (unsigned i = 0; i < jobs; ++i) workers_.emplace_back([this, &dets] { worker_main(dets); });
+        for (unsigned i = 0; i < jobs; ++i)
+            workers_.emplace_back([this, &dets, i] {
+                util::name_thread("worker-" + std::to_string(i + 1));
+                worker_main(dets);
+            });
     }
     ~EvidenceScan() override { finish_workers(); }
 
@@ -994,7 +999,8 @@ private:
     void start_range_thread(int g) {
         RangeLane& lane = range_lanes_[g];
         if (lane.thread.joinable()) return;
-        lane.thread = std::thread([this, &lane] {
+        lane.thread = std::thread([this, &lane, g] {
+            util::name_thread(g == 0 ? "range-free" : g == 1 ? "range-slack" : "range-meta");
             Worker w(*dets_, limits_, TRIAGE_WANT_UNALLOC);
             std::unique_ptr<Worker> carved_worker;  // made when the first item is carved
             while (auto j = lane.jobs.pop()) {
@@ -1062,7 +1068,11 @@ std::string fmt_eta(double secs) {
 class ProgressPrinter {
 public:
     ProgressPrinter(Progress& p, bool enabled) : p_(p), enabled_(enabled) {
-        if (enabled_) thread_ = std::thread([this] { loop(); });
+        if (enabled_)
+            thread_ = std::thread([this] {
+                util::name_thread("progress");
+                loop();
+            });
     }
     ~ProgressPrinter() { stop(); }
     void stop() {
@@ -1243,7 +1253,10 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
             stream = std::make_unique<ImageStream>(*img, readers, &g_cancel, &progress.image_bytes);
         } else {
             hash_handle = img->reopen();
-            hasher = std::thread([&] { hashes = evidence::hash_image(*hash_handle, &progress.image_bytes, &g_cancel); });
+            hasher = std::thread([&] {
+                util::name_thread("image-hash");
+                hashes = evidence::hash_image(*hash_handle, &progress.image_bytes, &g_cancel);
+            });
         }
 
         layout::WalkSummary summary;

@@ -1,4 +1,5 @@
 #include "index/writer.hpp"
+#include "util/thread_name.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -48,7 +49,10 @@ void maybe_raise() {
 IndexWriter::IndexWriter(const std::string& db_path, size_t max_batch, size_t max_queue)
     : db_(db_path, false), max_batch_(max_batch), max_queue_(max_queue) {
     db_.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        util::name_thread("index-writer");
+        run();
+    });
 }
 
 IndexWriter::~IndexWriter() {
