@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -38,6 +39,22 @@ sim::PdqResult hash_file(const std::string& path) {
     } catch (const sim::DecodeError& e) {
         FAIL(path << " does not decode: " << e.what());
     }
+    return sim::pdq_hash({img.pixels.data(), img.width, img.height, img.channels, size_t(img.width) * img.channels});
+}
+
+// As hash_file, decoding JPEGs the way the pdq detector does by default (DCT-scaled to >= 512).
+sim::PdqResult hash_file_scaled(const std::string& path, int* width = nullptr, int* height = nullptr) {
+    const std::string d = slurp(path);
+    sim::DecodeLimits lim;
+    lim.reduce_to = 512;
+    sim::DecodedImage img;
+    try {
+        img = sim::decode_image(reinterpret_cast<const uint8_t*>(d.data()), d.size(), lim);
+    } catch (const sim::DecodeError& e) {
+        FAIL(path << " does not decode: " << e.what());
+    }
+    if (width) *width = img.width;
+    if (height) *height = img.height;
     return sim::pdq_hash({img.pixels.data(), img.width, img.height, img.channels, size_t(img.width) * img.channels});
 }
 
@@ -230,6 +247,57 @@ TEST_CASE("PDQ: re-encoded and resized copies match, unrelated images do not", "
             for (const auto& [other, o] : originals)
                 if (other != stem) CHECK(sim::hamming(copy.hash, o.hash) > 31);
         }
+    }
+}
+
+TEST_CASE("PDQ: large JPEGs decoded at a DCT scale hash as the full-size decode does", "[similarity]") {
+    // The detector's default (jpeg_scaled_decode): a photo with both sides >= 1024 is decoded at
+    // 1/2, 1/4 or 1/8 size, both sides still >= 512, before the reference's 512x512 presize.
+    // Oracle: the same file decoded at full size (the reference hasher's way); Pillow makes the
+    // large photos (upscaled kPhotos, JPEG quality 90) and reports their size.
+    th::TempDir t;
+    const std::string dir = t / "big";
+    fs::create_directories(dir);
+    const std::vector<std::string> sources(kPhotos.begin(), kPhotos.begin() + 4);
+    std::string script = "import sys\nfrom PIL import Image\nfor i, (src, f) in enumerate(zip(sys.argv[1::2], sys.argv[2::2])):\n"
+                         "    im = Image.open(src).convert('RGB')\n    k = [5200, 3000, 4100, 2100][i] / max(im.size)\n"
+                         "    im.resize((round(im.width * k), round(im.height * k)), Image.LANCZOS).save(f, quality=90)\n"
+                         "    print(f, *Image.open(f).size)\n";
+    std::ofstream(t / "big.py") << script;
+    std::string cmd = "/usr/bin/python3 " + th::q(t / "big.py");
+    for (size_t i = 0; i < sources.size(); ++i) cmd += " " + th::q(th::testdata(sources[i])) + " " + th::q(dir + "/" + std::to_string(i) + ".jpg");
+    const auto r = th::run(cmd);
+    REQUIRE(r.rc == 0);
+    std::istringstream lines(r.out);
+    std::string file;
+    int w = 0, h = 0, scaled = 0;
+    while (lines >> file >> w >> h) {
+        int sw = 0, sh = 0;
+        const auto full = hash_file(file);
+        const auto small = hash_file_scaled(file, &sw, &sh);
+        const int d = sim::hamming(full.hash, small.hash);
+        INFO(file << " " << w << "x" << h << " decoded at " << sw << "x" << sh << ": distance " << d << ", quality "
+                  << full.quality << " / " << small.quality);
+        CHECK(std::min(sw, sh) >= std::min({w, h, 512}));
+        if (std::min(w, h) >= 1024) {
+            CHECK(std::min(sw, sh) < 1024);   // scaled: 1/2 at least
+            CHECK(sw < w);
+            ++scaled;
+        } else {
+            CHECK(sw == w);
+        }
+        CHECK(d <= 10);
+        CHECK((small.quality >= 50) == (full.quality >= 50));
+        for (int i = 0; i < 8; ++i) CHECK(sim::hamming(full.dihedral[i], small.dihedral[i]) <= 12);
+    }
+    CHECK(scaled >= 3);
+    // The reference images too: within the reference test's distance of the published hashes.
+    for (const auto& [image, ref] : reference_hashes()) {
+        const fs::path p = fs::path(TRIAGE_SHARED_DIR) / "testdata/pdq" / image;
+        if (!fs::exists(p) || p.extension() != ".jpg") continue;
+        const int d = sim::hamming(hash_file_scaled(p.string()).hash, parse(ref.hash));
+        INFO(image << ": distance " << d);
+        CHECK(d <= 10);
     }
 }
 

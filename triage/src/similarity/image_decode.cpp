@@ -64,7 +64,7 @@ extern "C" void jpeg_message(j_common_ptr c, int level) {
     if (ctx->warnings++ == 0) c->err->format_message(c, ctx->first_warning);
 }
 
-bool jpeg_header(JpegCtx* ctx, const uint8_t* data, size_t size) {
+bool jpeg_header(JpegCtx* ctx, const uint8_t* data, size_t size, uint32_t reduce_to) {
     if (setjmp(ctx->jump)) return false;
     jpeg_create_decompress(&ctx->cinfo);
     // A progressive JPEG keeps every coefficient in memory; with no backing store libjpeg-turbo
@@ -77,6 +77,14 @@ bool jpeg_header(JpegCtx* ctx, const uint8_t* data, size_t size) {
     if (ci.jpeg_color_space == JCS_GRAYSCALE) ci.out_color_space = JCS_GRAYSCALE;
     else if (ci.jpeg_color_space == JCS_CMYK || ci.jpeg_color_space == JCS_YCCK) ci.out_color_space = JCS_CMYK;
     else ci.out_color_space = JCS_RGB;
+    if (reduce_to)
+        for (unsigned d : {8u, 4u, 2u})
+            if (ci.image_width / d >= reduce_to && ci.image_height / d >= reduce_to) {
+                ci.scale_num = 1;
+                ci.scale_denom = d;
+                break;
+            }
+    jpeg_calc_output_dimensions(&ci);   // output_width/height: what jpeg_pixels will write
     return true;
 }
 
@@ -112,13 +120,13 @@ DecodedImage decode_jpeg(const uint8_t* data, size_t size, const DecodeLimits& l
         ~Destroy() { jpeg_destroy_decompress(&c->cinfo); }
     } destroy{ctx.get()};
 
-    if (!jpeg_header(ctx.get(), data, size)) throw DecodeError(std::string("JPEG: ") + ctx->message);
+    if (!jpeg_header(ctx.get(), data, size, lim.reduce_to)) throw DecodeError(std::string("JPEG: ") + ctx->message);
     const auto& ci = ctx->cinfo;
     check_dimensions(ci.image_width, ci.image_height, lim, "JPEG");
     DecodedImage img;
     const int channels = ci.out_color_space == JCS_GRAYSCALE ? 1 : 3;
-    allocate(img, static_cast<int>(ci.image_width), static_cast<int>(ci.image_height), channels);
-    std::vector<uint8_t> cmyk_row(ci.out_color_space == JCS_CMYK ? size_t(ci.image_width) * 4 : 0);
+    allocate(img, static_cast<int>(ci.output_width), static_cast<int>(ci.output_height), channels);
+    std::vector<uint8_t> cmyk_row(ci.out_color_space == JCS_CMYK ? size_t(ci.output_width) * 4 : 0);
     const bool ok = jpeg_pixels(ctx.get(), img.pixels.data(), size_t(img.width) * channels, cmyk_row.data());
     if (!ok) {
         // Fatal only if nothing was decoded; otherwise the rows read so far stand, the rest black.

@@ -22,6 +22,10 @@ const char* image_type_name(ImageType t);   // "jpeg", "png", ...; "none"
 struct DecodeLimits {
     uint32_t max_side = 65535;           // pixels on either side
     uint64_t max_pixels = 64ull << 20;   // width * height (64 Mpx: 192 MiB of RGB)
+    // JPEG only: when not 0, decode at the smallest of libjpeg's DCT scales 1/2, 1/4, 1/8 that
+    // keeps both sides at least this many pixels (a 16 Mpx photo with 512: about 1 Mpx, a
+    // sixteenth of the work and memory). The limits above apply to the picture's full size.
+    uint32_t reduce_to = 0;
 };
 
 // A decoded picture: rows top to bottom, 1 (grey) or 3 (RGB) bytes per pixel, no padding.
