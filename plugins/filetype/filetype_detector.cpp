@@ -9,10 +9,17 @@
 #include <magic.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
+#include <sstream>
 #include <string>
 #include <vector>
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -58,6 +65,60 @@ std::string printable(const char* s) {
     return o;
 }
 
+// The compiled magic database, read once per process and shared read-only by every handle
+// (magic_load_buffers): magic_load would give each handle its own 8 MiB copy, and there are two
+// handles per worker. Only where that loads the same thing as magic_load: no MAGIC variable,
+// and of libmagic's search path (magic_getpath) one compiled database and otherwise text files
+// with no magic lines (Debian's /etc/magic is comments only). Anything else: magic_load.
+struct SharedMagicDb {
+    std::vector<char> data;
+    bool usable = false;
+};
+
+bool has_magic_lines(const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto at = line.find_first_not_of(" \t\r");
+        if (at != std::string::npos && line[at] != '#') return true;
+    }
+    return false;
+}
+
+SharedMagicDb& shared_db() {
+    static SharedMagicDb db = [] {
+        SharedMagicDb d;
+        if (std::getenv("MAGIC")) return d;
+        const char* list = magic_getpath(nullptr, 0);
+        std::string compiled;
+        std::stringstream parts(list ? list : "");
+        for (std::string part; std::getline(parts, part, ':');) {
+            std::error_code ec;
+            if (part.empty()) continue;
+            if (fs::is_regular_file(part + ".mgc", ec)) {
+                if (!compiled.empty()) return d;   // two compiled databases: libmagic merges them
+                compiled = part + ".mgc";
+            } else if (fs::is_directory(part, ec) || (fs::exists(part, ec) && has_magic_lines(part))) {
+                return d;   // text magic to compile: only magic_load does that
+            }
+        }
+        std::ifstream in(compiled, std::ios::binary);
+        if (compiled.empty() || !in) return d;
+        d.data.assign(std::istreambuf_iterator<char>(in), {});
+        d.usable = !d.data.empty();
+        return d;
+    }();
+    return db;
+}
+
+int load_magic(magic_t m) {
+    SharedMagicDb& db = shared_db();
+    if (!db.usable) return magic_load(m, nullptr);
+    void* buffers[] = {db.data.data()};
+    size_t sizes[] = {db.data.size()};
+    return magic_load_buffers(m, buffers, sizes, 1);
+}
+
 // The options and the magic database, checked once when the scan starts: a bad value or a
 // missing database refuses the scan instead of failing on every object.
 struct Settings {
@@ -76,7 +137,7 @@ struct Settings {
         const char* t = api->get_option(host, "text_types");
         text_types = !(t && std::string(t) == "false");
         Magic probe(magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR));
-        if (!probe || magic_load(probe.get(), nullptr) != 0)
+        if (!probe || load_magic(probe.get()) != 0)
             throw std::runtime_error(std::string("cannot load the libmagic database: ") +
                                      (probe ? printable(magic_error(probe.get())) : "magic_open failed"));
     }
@@ -95,7 +156,7 @@ public:
                                            : MAGIC_MIME_TYPE | MAGIC_MIME_ENCODING | MAGIC_NO_CHECK_TEXT | MAGIC_ERROR));
         desc_.reset(magic_open(MAGIC_ERROR));
         if (!mime_ || !desc_) throw std::runtime_error("magic_open failed");
-        if (magic_load(mime_.get(), nullptr) != 0 || magic_load(desc_.get(), nullptr) != 0)
+        if (load_magic(mime_.get()) != 0 || load_magic(desc_.get()) != 0)
             throw std::runtime_error(std::string("cannot load the libmagic database: ") + printable(magic_error(mime_.get())));
         magic_setparam(mime_.get(), MAGIC_PARAM_BYTES_MAX, &sniff_);
         magic_setparam(desc_.get(), MAGIC_PARAM_BYTES_MAX, &sniff_);

@@ -220,6 +220,36 @@ TEST_CASE("content: '--preset hashes' names text by its encoding; binary types a
     CHECK(th::sql1(c, "SELECT count(*) FROM properties WHERE key='description'") == "0");
 }
 
+TEST_CASE("content: a MAGIC variable or local magic is honoured as libmagic itself does", "[content]") {
+    // Every libmagic handle shares one copy of the compiled database unless the examiner's
+    // setup asks for more (MAGIC, local magic in /etc/magic): then each handle loads as file(1)
+    // does. Oracle: file(1) with the same MAGIC.
+    th::TempDir t;
+    const std::string tree = t / "tree";
+    fs::create_directories(tree);
+    std::ofstream(tree + "/sample.lab") << "TRIAGE-LAB-FORMAT v1\nrecord\n";
+    std::ofstream(tree + "/notes.txt") << "plain text notes\n";
+    const std::string magic = t / "lab.magic";
+    std::ofstream(magic) << "0\tstring\tTRIAGE-LAB-FORMAT\tTriage lab test format\n!:mime\tapplication/x-triage-lab\n";
+    const std::string img = fs_image(t, tree, "16M");
+    const std::string c = t / "case";
+    const auto r = th::run("MAGIC=" + th::q(magic) + " " + th::q(th::triage_bin()) + " scan " + th::q(img) + " --case " +
+                           th::q(c) + " --quiet");
+    INFO(r.err);
+    REQUIRE(r.rc == 0);
+    const std::string want = trim(sh("MAGIC=" + th::q(magic) + " file -b --mime-type " + th::q(tree + "/sample.lab")));
+    REQUIRE(want == "application/x-triage-lab");
+    CHECK(th::sql1(c, "SELECT type FROM v_files WHERE path='/sample.lab'") == want);
+    CHECK(th::sql1(c, "SELECT value FROM properties p JOIN v_files v ON v.file_id=p.file_id WHERE v.path='/sample.lab' "
+                      "AND p.key='description'") == "Triage lab test format");
+    // Without MAGIC the shared system database names it as plain file(1) does.
+    const std::string c2 = t / "case2";
+    REQUIRE(th::scan({img}, c2) == 0);
+    CHECK(th::sql1(c2, "SELECT type FROM v_files WHERE path='/sample.lab'") ==
+          trim(sh("file -b --mime-type " + th::q(tree + "/sample.lab"))));
+    CHECK(th::sql1(c2, "SELECT type FROM v_files WHERE path='/notes.txt'") == "text/plain");
+}
+
 TEST_CASE("content: archive members equal what unzip, tar and bsdtar extract", "[content]") {
     th::TempDir t;
     const std::string src = t / "src", tree = t / "tree";
