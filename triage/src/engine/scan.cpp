@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <malloc.h>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -462,6 +463,7 @@ private:
             // A failure here (the index writer stopped: the case folder's disk is full ...) must
             // not leave the thread (std::terminate): like one in the walk, it stops the scan and
             // is reported afterwards. The job's reader is let finish (it stops on g_cancel).
+            const uint64_t size = object_size(*job);
             try {
                 run_job(w, carved_worker, *job);
             } catch (const std::exception& ex) {
@@ -470,7 +472,16 @@ private:
                 }
                 finish_job();
             }
+            job.reset();
+            // A large object's buffers (whole object, YARA, archive, decoded picture) were freed
+            // into this thread's malloc arena, which glibc keeps: give the pages back, so that
+            // peak memory does not ratchet up with every large file (issue 8: flat memory).
+            if (size >= kTrimAfterBytes) malloc_trim(0);
         }
+    }
+    static constexpr uint64_t kTrimAfterBytes = 8 << 20;
+    static uint64_t object_size(const Job& j) {
+        return j.unalloc ? j.unalloc->length : static_cast<uint64_t>(std::max<int64_t>(0, j.row.e.size.value_or(0)));
     }
 
     // A detector that stops because the scan is being cancelled (is_cancelled) reports an error;
@@ -1005,6 +1016,7 @@ private:
             std::unique_ptr<Worker> carved_worker;  // made when the first item is carved
             while (auto j = lane.jobs.pop()) {
                 auto job = std::move(*j);
+                const uint64_t size = object_size(*job);
                 try {
                     process_range(w, carved_worker, *job);
                 } catch (const std::exception& ex) {  // the index writer stopped (disk full ...)
@@ -1013,6 +1025,8 @@ private:
                     }
                 }
                 finish_job();
+                job.reset();
+                if (size >= kTrimAfterBytes) malloc_trim(0);  // its carved items' buffers (see worker_main)
             }
         });
     }
