@@ -18,7 +18,8 @@ namespace triage::index {
 class IndexWriter {
 public:
     using Op = std::function<void(Db&)>;
-    explicit IndexWriter(const std::string& db_path, size_t max_batch = 20000, size_t max_queue = 100000);
+    // Memory is bounded by (max_batch + max_queue) posted operations, each an object with its findings.
+    explicit IndexWriter(const std::string& db_path, size_t max_batch = 4096, size_t max_queue = 4096);
     ~IndexWriter();
     IndexWriter(const IndexWriter&) = delete;
     IndexWriter& operator=(const IndexWriter&) = delete;
