@@ -29,8 +29,10 @@ constexpr size_t kBucketBuffer = 64 * 1024;   // per (algorithm, bucket) while p
 // Index of the entry nearest to any query (Hamming distance <= max_distance, stored quality
 // unknown or >= min_quality), or count when none. Built twice on x86-64: with the POPCNT
 // instruction (every x86-64 CPU since 2008) and without, chosen at load time; the generic
-// build's popcount is several times slower.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// build's popcount is several times slower. Not under ThreadSanitizer: the clone's resolver
+// (an ifunc) runs while the program is being relocated, before the TSan runtime can serve its
+// instrumented code, and the program died there before main.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("popcnt", "default")))
 #endif
 uint64_t nearest_pdq(const uint8_t* entries, uint64_t count, size_t entry_len, const std::array<uint64_t, 4>* q,
