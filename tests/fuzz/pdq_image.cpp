@@ -2,7 +2,7 @@
 // turbo, libpng, giflib, libwebp through the project's wrappers, and the project's own BMP
 // parser), then the PDQ hash of what was decoded. The input is decoded as it is and, so the BMP
 // parser is reached on every run, behind a "BM" signature. Limits are smaller than the defaults to
-// keep each run fast; the code paths are the same.
+// keep each run fast; the code paths are the same (JPEG's scaled decode from 128 pixels a side).
 // Invariants: decoding either succeeds with a picture whose buffer matches its size, or throws
 // DecodeError; the hash's quality is 0..100 and its 8 dihedral forms start with the hash itself.
 #include "fuzz_check.hpp"
@@ -20,6 +20,7 @@ void decode_and_hash(const uint8_t* data, size_t size) {
     DecodeLimits limits;
     limits.max_side = 1024;
     limits.max_pixels = 1u << 18;
+    limits.reduce_to = 64;   // JPEGs of 128 pixels a side and more take the DCT-scaled path
     const ImageType type = sniff_image(data, size);
     DecodedImage img;
     try {
