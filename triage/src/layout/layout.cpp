@@ -24,6 +24,16 @@ std::string tsk_error_text() {
 
 namespace {
 
+// An attribute's type as stored. A damaged MFT can hold any 32-bit value there, and loading such
+// a value through TSK's enum type is undefined behaviour (UBSan: "not a valid value for type
+// TSK_FS_ATTR_TYPE_ENUM", found by the damaged-image battery), so it is read as a number.
+uint32_t raw_attr_type(const TSK_FS_ATTR* a) {
+    uint32_t t = 0;
+    static_assert(sizeof(a->type) == sizeof t);
+    std::memcpy(&t, &a->type, sizeof t);
+    return t;
+}
+
 std::string hex_offset(uint64_t v) {
     std::ostringstream o;
     o << "0x" << std::hex << v;
@@ -118,7 +128,7 @@ bool snapshot_unchanged(const FsWalkContext& ctx, const TSK_FS_FILE* file, const
     // A file described by several MFT records ($ATTRIBUTE_LIST) is read normally.
     for (int i = 0, n = tsk_fs_file_attr_getsize(const_cast<TSK_FS_FILE*>(file)); i < n; ++i) {
         const TSK_FS_ATTR* a = tsk_fs_file_attr_get_idx(const_cast<TSK_FS_FILE*>(file), i);
-        if (a && a->type == TSK_FS_ATTR_TYPE_NTFS_ATTRLIST) return false;
+        if (a && raw_attr_type(a) == TSK_FS_ATTR_TYPE_NTFS_ATTRLIST) return false;
     }
     // Where the MFT record lies: through the runs of $MFT's own data.
     if (!ntfs->mft_data || ntfs->mft_rsize_b == 0) return false;
@@ -212,14 +222,14 @@ TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE* file, const char* a_path, void* ptr) {
         auto add = [&](const TSK_FS_ATTR* attr, bool data) {
             FileEntry e = base;
             bool named = attr && attr->name &&
-                         !(attr->type == TSK_FS_ATTR_TYPE_NTFS_IDXROOT && std::strcmp(attr->name, "$I30") == 0);
+                         !(raw_attr_type(attr) == TSK_FS_ATTR_TYPE_NTFS_IDXROOT && std::strcmp(attr->name, "$I30") == 0);
             if (named) {
                 e.stream = attr->name;
                 e.path += ":" + e.stream;
                 e.name += ":" + e.stream;
             }
             if (attr) {
-                e.attr_type = attr->type;
+                e.attr_type = raw_attr_type(attr);
                 e.attr_id = attr->id;
                 if (data) e.size = attr->size;
                 if (data && ctx->opt->reuse_snapshots) e.same_as_base = snapshot_unchanged(*ctx, file, attr);
@@ -239,9 +249,9 @@ TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE* file, const char* a_path, void* ptr) {
         for (int i = 0; i < cnt; ++i) {
             const TSK_FS_ATTR* attr = tsk_fs_file_attr_get_idx(file, i);
             if (!attr) continue;
-            if (attr->type == TSK_FS_ATTR_TYPE_NTFS_DATA)
+            if (raw_attr_type(attr) == TSK_FS_ATTR_TYPE_NTFS_DATA)
                 add(attr, true);
-            else if (attr->type == TSK_FS_ATTR_TYPE_NTFS_IDXROOT)
+            else if (raw_attr_type(attr) == TSK_FS_ATTR_TYPE_NTFS_IDXROOT)
                 add(attr, false);
         }
         if (rows.empty()) add(nullptr, false);
