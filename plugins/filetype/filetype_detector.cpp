@@ -176,7 +176,8 @@ public:
     void end() override {
         std::string mime = printable(magic_buffer(mime_.get(), head_.data(), head_.size()));
         if (mime.empty()) throw std::runtime_error("libmagic: " + printable(magic_error(mime_.get())));
-        const bool generic_text = !text_types_ && (mime = plain_text_or(mime)) == "text/plain";
+        if (!text_types_) mime = plain_text_or(mime);
+        const bool generic_text = !text_types_ && mime == "text/plain";   // named by its encoding only
         set_property("mime", mime);
         auto describe = [&] { return printable(magic_buffer(desc_.get(), head_.data(), head_.size())); };
         std::string desc;
