@@ -1,5 +1,7 @@
 // The hashers: MD5, SHA-1 and SHA-256 of every object, all three fed from the same blocks
 // through OpenSSL EVP. Built in, but registered through the public detector ABI.
+#include "util/text.hpp"
+
 #include <triage/detector.hpp>
 
 #include <openssl/evp.h>
@@ -18,16 +20,6 @@ struct MdCtxFree {
     void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-
-std::string to_hex(const unsigned char* p, unsigned int n) {
-    static const char digits[] = "0123456789abcdef";
-    std::string s(n * 2, '0');
-    for (unsigned int i = 0; i < n; ++i) {
-        s[2 * i] = digits[p[i] >> 4];
-        s[2 * i + 1] = digits[p[i] & 15];
-    }
-    return s;
-}
 
 const triage_option_desc kOptions[] = {
     {"parallel_mib", "int", "16",
@@ -94,7 +86,7 @@ public:
             unsigned int n = 0;
             if (EVP_DigestFinal_ex(ctx_[i].get(), out, &n) != 1)
                 throw std::runtime_error(std::string("cannot finish ") + kAlgs[i].name);
-            emit_hash(kAlgs[i].name, to_hex(out, n));
+            emit_hash(kAlgs[i].name, triage::util::to_hex(out, n));
         }
     }
 

@@ -2,9 +2,6 @@
 #include "util/thread_name.hpp"
 
 #include "engine/bounded_queue.hpp"
-#include "util/text.hpp"
-
-#include <openssl/evp.h>
 
 #include <algorithm>
 
@@ -16,11 +13,6 @@ namespace triage::engine {
 class ImageStream::Hasher {
 public:
     explicit Hasher(std::atomic<uint64_t>* progress) : progress_(progress) {
-        const EVP_MD* mds[3] = {EVP_md5(), EVP_sha1(), EVP_sha256()};
-        for (int i = 0; i < 3; ++i) {
-            ctx_[i].reset(EVP_MD_CTX_new());
-            EVP_DigestInit_ex(ctx_[i].get(), mds[i], nullptr);
-        }
         md5_ = std::thread([this] {
             util::name_thread("hash-md5");
             run(q_md5_, {0}, false);
@@ -45,13 +37,7 @@ public:
     }
     void result(evidence::ImageHashes& r) {
         join();
-        std::string* out[3] = {&r.md5, &r.sha1, &r.sha256};
-        for (int i = 0; i < 3; ++i) {
-            unsigned char d[EVP_MAX_MD_SIZE];
-            unsigned int len = 0;
-            EVP_DigestFinal_ex(ctx_[i].get(), d, &len);
-            *out[i] = util::to_hex(d, len);
-        }
+        digests_.finish(r);
     }
 
 private:
@@ -62,13 +48,12 @@ private:
     void run(BoundedQueue<Piece>& q, std::vector<int> which, bool report) {
         uint64_t done = 0;
         while (auto p = q.pop()) {
-            for (int i : which) EVP_DigestUpdate(ctx_[i].get(), p->data->data(), p->n);
+            for (int i : which) digests_.update(i, p->data->data(), p->n);
             done += p->n;
             if (report && progress_) progress_->store(done, std::memory_order_relaxed);
         }
     }
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_[3] = {
-        {nullptr, EVP_MD_CTX_free}, {nullptr, EVP_MD_CTX_free}, {nullptr, EVP_MD_CTX_free}};
+    evidence::ImageDigests digests_;
     BoundedQueue<Piece> q_md5_{3}, q_sha_{3};
     std::atomic<uint64_t>* progress_;
     std::thread md5_, sha_;

@@ -6,16 +6,33 @@
 
 #include <future>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace triage::evidence {
 
+ImageDigests::ImageDigests() {
+    const EVP_MD* mds[3] = {EVP_md5(), EVP_sha1(), EVP_sha256()};
+    for (int i = 0; i < 3; ++i) {
+        ctx_[i].reset(EVP_MD_CTX_new());
+        if (!ctx_[i] || EVP_DigestInit_ex(ctx_[i].get(), mds[i], nullptr) != 1)
+            throw std::runtime_error("cannot initialise the image hash");
+    }
+}
+
+void ImageDigests::finish(ImageHashes& r) {
+    std::string* out[3] = {&r.md5, &r.sha1, &r.sha256};
+    for (int i = 0; i < 3; ++i) {
+        unsigned char d[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        EVP_DigestFinal_ex(ctx_[i].get(), d, &len);
+        *out[i] = util::to_hex(d, len);
+    }
+}
+
 ImageHashes hash_image(Image& img, std::atomic<uint64_t>* progress, const std::atomic<bool>* cancel) {
     ImageHashes r;
-    const EVP_MD* mds[3] = {EVP_md5(), EVP_sha1(), EVP_sha256()};
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx[3] = {
-        {EVP_MD_CTX_new(), EVP_MD_CTX_free}, {EVP_MD_CTX_new(), EVP_MD_CTX_free}, {EVP_MD_CTX_new(), EVP_MD_CTX_free}};
-    for (int i = 0; i < 3; ++i) EVP_DigestInit_ex(ctx[i].get(), mds[i], nullptr);
+    ImageDigests digests;
     // MD5 (the slowest digest) runs on a second thread over the same buffer while this one does
     // SHA-1 and SHA-256; two buffers alternate so the next read overlaps the MD5 of the last.
     std::vector<uint8_t> bufs[2] = {std::vector<uint8_t>(4 << 20), std::vector<uint8_t>(4 << 20)};
@@ -41,23 +58,17 @@ ImageHashes hash_image(Image& img, std::atomic<uint64_t>* progress, const std::a
             return r;
         }
         finish_md5();  // the previous buffer's MD5 is done before its buffer is reused next round
-        md5_done = std::async(std::launch::async, [&c = ctx[0], &buf, n] {
-            EVP_DigestUpdate(c.get(), buf.data(), static_cast<size_t>(n));
+        md5_done = std::async(std::launch::async, [&digests, &buf, n] {
+            digests.update(0, buf.data(), static_cast<size_t>(n));
         });
-        EVP_DigestUpdate(ctx[1].get(), buf.data(), static_cast<size_t>(n));
-        EVP_DigestUpdate(ctx[2].get(), buf.data(), static_cast<size_t>(n));
+        digests.update(1, buf.data(), static_cast<size_t>(n));
+        digests.update(2, buf.data(), static_cast<size_t>(n));
         off += static_cast<uint64_t>(n);
         cur ^= 1;
         if (progress) progress->store(off, std::memory_order_relaxed);
     }
     finish_md5();
-    std::string* out[3] = {&r.md5, &r.sha1, &r.sha256};
-    for (int i = 0; i < 3; ++i) {
-        unsigned char d[EVP_MAX_MD_SIZE];
-        unsigned int len = 0;
-        EVP_DigestFinal_ex(ctx[i].get(), d, &len);
-        *out[i] = util::to_hex(d, len);
-    }
+    digests.finish(r);
     r.complete = true;
     r.bytes = off;
     return r;
