@@ -8,6 +8,7 @@
 // triage/src/index/writer.cpp). The full disk is an LD_PRELOAD shim (tests/engine/enospc_shim.c)
 // that makes writes growing files under the case folder fail with ENOSPC past a byte budget.
 #include "support/harness.hpp"
+#include "support/images.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -326,10 +327,8 @@ TEST_CASE("SIGINT from outside once the index shows progress: clean stop, resuma
                              "wait $p; echo $?";
         auto r = th::run(script);
         INFO(r.err);
-        std::string o = r.out;
-        while (!o.empty() && (o.back() == '\n' || o.back() == ' ')) o.pop_back();
-        REQUIRE(!o.empty());
-        const int rc = std::stoi(o.substr(o.find_last_of('\n') + 1));
+        const int rc = th::img::last_exit_code(r.out);
+        REQUIRE(rc >= 0);
         if (rc == 130) {
             ++interrupted;
             CHECK(th::sql1(c, "SELECT action FROM audit ORDER BY seq DESC LIMIT 1") == "scan interrupted");

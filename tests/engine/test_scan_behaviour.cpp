@@ -1,6 +1,7 @@
 // Whole-scan behaviour: idempotent rescans, resuming after SIGKILL, clean SIGINT, the audit
 // chain, export, and clear messages for bad input.
 #include "support/harness.hpp"
+#include "support/images.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -122,10 +123,8 @@ TEST_CASE("SIGINT stops cleanly and the next run resumes", "[engine]") {
         script += "wait $p; echo $?";
         auto r = th::run(script);
         INFO(r.err);
-        std::string o = r.out;
-        while (!o.empty() && (o.back() == '\n' || o.back() == ' ')) o.pop_back();
-        REQUIRE(!o.empty());
-        const int rc = std::stoi(o.substr(o.find_last_of('\n') + 1));
+        const int rc = th::img::last_exit_code(r.out);
+        REQUIRE(rc >= 0);
         if (rc == 130 && !std::filesystem::exists(c + "/index.db")) {
             // The signal arrived before triage had installed its handler or created the case:
             // nothing was written, nothing to check.

@@ -36,6 +36,13 @@ inline std::string random_bytes(size_t n, uint32_t seed) {
 
 inline std::string first_word(const std::string& s) { return s.substr(0, s.find_first_of(" \t\n")); }
 
+// The exit status a script printed last ("...; wait $p; echo $?"), or -1 when it printed none.
+inline int last_exit_code(std::string out) {
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    if (out.empty()) return -1;
+    return std::stoi(out.substr(out.find_last_of('\n') + 1));
+}
+
 inline std::string file_hash(const std::string& path, const std::string& tool = "sha256sum") {
     auto r = th::run(tool + " " + th::q(path));
     REQUIRE(r.rc == 0);
