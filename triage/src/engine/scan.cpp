@@ -52,6 +52,7 @@ struct FileRow {
 struct UnallocRange {
     uint64_t start = 0, length = 0;
     std::string volume;  // container volume the offsets are in ("" the image)
+    std::string kind;    // unalloc_ranges.kind: ranges of different kinds may start at one offset
 };
 
 struct Job {
@@ -139,10 +140,14 @@ void queue_child_bytes(std::vector<uint8_t>& data, BoundedQueue<Block>& q) {
 // Findings on an unallocated range: no file, offsets made image offsets.
 void insert_range_findings(index::Db& db, int64_t evidence_id, const UnallocRange& range, const ObjectResult& res) {
     insert_findings(db, std::nullopt, evidence_id, static_cast<int64_t>(range.start), res.findings, range.volume);
-    db.cached("UPDATE unalloc_ranges SET scanned=1 WHERE evidence_id=? AND volume=? AND start_offset=?")
+    // Every column of the range's UNIQUE key, so that the update is one index lookup (without
+    // kind it scanned every range of the evidence: quadratic in the number of ranges) and marks
+    // only this range, not another kind's range that starts at the same offset.
+    db.cached("UPDATE unalloc_ranges SET scanned=1 WHERE evidence_id=? AND volume=? AND kind=? AND start_offset=?")
         .bind(1, evidence_id)
         .bind(2, range.volume)
-        .bind(3, range.start)
+        .bind(3, range.kind)
+        .bind(4, range.start)
         .run();
 }
 
@@ -397,7 +402,7 @@ public:
         int64_t ev = evidence_id_;
         std::optional<int64_t> fs = in_fs ? std::optional<int64_t>(fs_id_) : std::nullopt;
         if (stream_ && wants_unalloc_ && volume.empty() && length > 0)
-            pending_ranges_.push_back({{start, length, volume}, kind, fs.value_or(0)});
+            pending_ranges_.push_back({{start, length, volume, kind}, fs.value_or(0)});
         writer_.post([=](index::Db& db) {
             db.cached("INSERT OR IGNORE INTO unalloc_ranges(evidence_id, fs_id, kind, start_offset, length, volume) "
                       "VALUES (?,?,?,?,?,?)")
@@ -688,17 +693,17 @@ public:
             "SELECT start_offset, length, kind, volume, fs_id FROM unalloc_ranges WHERE evidence_id=? AND scanned=0 "
             "ORDER BY volume, start_offset");
         s.bind(1, evidence_id_);
-        std::vector<std::pair<UnallocRange, std::string>> pending;
+        std::vector<UnallocRange> pending;
         std::vector<int64_t> pending_fs;  // the file system a range belongs to, 0 for none
         while (s.step()) {
             pending.push_back(
-                {{static_cast<uint64_t>(s.col_int(0)), static_cast<uint64_t>(s.col_int(1)), s.col_text(3)}, s.col_text(2)});
+                {static_cast<uint64_t>(s.col_int(0)), static_cast<uint64_t>(s.col_int(1)), s.col_text(3), s.col_text(2)});
             pending_fs.push_back(s.col_null(4) ? 0 : s.col_int(4));
         }
         const size_t bs = 1 << 20;
         std::vector<uint8_t> buf(bs);
         for (size_t pi = 0; pi < pending.size(); ++pi) {
-            const auto& [r, kind] = pending[pi];
+            const UnallocRange& r = pending[pi];
             if (g_cancel.load()) break;
             evidence::Image* src = &img;
             if (!r.volume.empty()) {
@@ -710,7 +715,7 @@ public:
                 }
                 src = it->second.get();
             }
-            auto job = range_job(r, kind, pending_fs[pi]);
+            auto job = range_job(r, pending_fs[pi]);
             struct CloseOnExit {
                 Job& j;
                 ~CloseOnExit() { j.blocks.close(); }
@@ -741,13 +746,13 @@ public:
 
     // An unallocated range as a job: path unalloc@0xSTART (inside its volume), fs_id 0 when the
     // range lies outside any file system (see none_fs).
-    static std::shared_ptr<Job> range_job(const UnallocRange& r, const std::string& kind, int64_t fs_id) {
+    static std::shared_ptr<Job> range_job(const UnallocRange& r, int64_t fs_id) {
         char name[64];
         std::snprintf(name, sizeof name, "unalloc@0x%llx", static_cast<unsigned long long>(r.start));
         auto job = std::make_shared<Job>();
         job->unalloc = r;
         job->row.e.path = r.volume.empty() ? std::string(name) : r.volume + "/" + name;
-        job->row.e.name = kind;
+        job->row.e.name = r.kind;
         job->row.fs_id = fs_id;
         return job;
     }
@@ -773,7 +778,6 @@ public:
 private:
     struct PendingRange {
         UnallocRange r;
-        std::string kind;
         int64_t fs_id = 0;
     };
 
@@ -923,13 +927,13 @@ private:
         // Ranges: those ahead of the stream and before the end of this file system; a range
         // already behind the stream is left to scan_unallocated (read on its own).
         const uint64_t limit = f ? f->offset + f->block_count * f->block_size : UINT64_MAX;
-        std::set<uint64_t> done;
+        std::set<std::pair<std::string, uint64_t>> done;  // (kind, start) of ranges a previous run scanned
         if (!pending_ranges_.empty()) {
             writer_.flush();
             index::Stmt q = idx_.db().prepare(
-                "SELECT start_offset FROM unalloc_ranges WHERE evidence_id=? AND volume='' AND scanned=1");
+                "SELECT kind, start_offset FROM unalloc_ranges WHERE evidence_id=? AND volume='' AND scanned=1");
             q.bind(1, evidence_id_);
-            while (q.step()) done.insert(static_cast<uint64_t>(q.col_int(0)));
+            while (q.step()) done.insert({q.col_text(0), static_cast<uint64_t>(q.col_int(1))});
         }
         std::sort(pending_ranges_.begin(), pending_ranges_.end(),
                   [](const PendingRange& a, const PendingRange& b) { return a.r.start < b.r.start; });
@@ -941,11 +945,11 @@ private:
                 keep.push_back(std::move(pr));
                 continue;
             }
-            const int g = range_group(pr.kind);
-            if (done.count(pr.r.start) || pr.r.start < rcursor[g] || stream_->failed() ||
+            const int g = range_group(pr.r.kind);
+            if (done.count({pr.r.kind, pr.r.start}) || pr.r.start < rcursor[g] || stream_->failed() ||
                 pr.r.start + pr.r.length > stream_->size())
                 continue;  // left to scan_unallocated, which reads it on its own
-            ranges[g].items.push_back({range_job(pr.r, pr.kind, pr.fs_id), {{pr.r.start, pr.r.length}}});
+            ranges[g].items.push_back({range_job(pr.r, pr.fs_id), {{pr.r.start, pr.r.length}}});
             rcursor[g] = pr.r.start + pr.r.length;
             stream_end = std::max(stream_end, rcursor[g]);
         }
