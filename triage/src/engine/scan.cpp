@@ -20,12 +20,14 @@
 #include <malloc.h>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <set>
+#include <variant>
 #include <unordered_set>
 
 namespace fs = std::filesystem;
@@ -785,11 +787,26 @@ private:
     // item's, so at most one item of a lane is open at a time and a worker waiting on it
     // never waits on a later item (no deadlock however few workers there are).
     struct Lane {
+        // An item is a file or a range; its Job (block queue, locks) is made only when the
+        // stream reaches it, so a file system's hundred thousand waiting files cost their
+        // rows, not a queue each.
         struct Item {
-            std::shared_ptr<Job> job;
             std::vector<layout::Extent> extents;
+            std::variant<FileRow, PendingRange> what;
+            std::shared_ptr<Job> job;  // from open() until the item's last block
+
+            Job& open() {
+                if (auto* r = std::get_if<PendingRange>(&what)) {
+                    job = range_job(r->r, r->fs_id);
+                } else {
+                    job = std::make_shared<Job>();
+                    job->row = std::move(std::get<FileRow>(what));
+                }
+                what = PendingRange{};  // the row now lives in the job
+                return *job;
+            }
         };
-        std::vector<Item> items;
+        std::deque<Item> items;
         size_t cur = 0, ext = 0;
         uint64_t ext_done = 0;      // bytes of items[cur].extents[ext] already taken
         bool open = false;
@@ -834,6 +851,7 @@ private:
                     obj_off = 0;
                     buf.clear();
                     buf.reserve(block);
+                    it.open();
                     start(it.job);
                 }
                 const uint64_t take = std::min(x.length - ext_done, end - at);
@@ -853,6 +871,7 @@ private:
                     push_block(*it.job);
                     it.job->blocks.close();
                     it.job.reset();
+                    std::vector<layout::Extent>().swap(it.extents);
                     open = false;
                     ext = 0;
                     ++cur;
@@ -861,7 +880,7 @@ private:
         }
         // After a failed or cancelled stream: the open item ends with the error; the items not
         // started are returned to the caller.
-        std::vector<Item> stop(const std::string& why, bool cancelled) {
+        std::deque<Item> stop(const std::string& why, bool cancelled) {
             if (open && cur < items.size()) {
                 Job& j = *items[cur].job;
                 push_block(j);
@@ -872,8 +891,8 @@ private:
                 ++cur;
                 open = false;
             }
-            std::vector<Item> rest(std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(cur)),
-                                   std::make_move_iterator(items.end()));
+            std::deque<Item> rest(std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(cur)),
+                                  std::make_move_iterator(items.end()));
             items.clear();
             cur = 0;
             return rest;
@@ -899,7 +918,9 @@ private:
         Lane files, ranges[kRangeLanes];
         std::vector<FileRow> later;
         uint64_t cursor = pos, stream_end = pos;
-        for (auto& row : pending_files_) {
+        // Taken from the front as they become lane items, so the rows are not held twice.
+        for (; !pending_files_.empty(); pending_files_.pop_front()) {
+            FileRow& row = pending_files_.front();
             const auto& x = row.e.extents;
             bool ascending = true;
             uint64_t bytes = 0;
@@ -912,11 +933,9 @@ private:
             // through TSK, which says how far it got.
             if (!stream_->failed() && x.front().offset >= cursor && ascending && end <= stream_->size() &&
                 end - x.front().offset - bytes <= kMaxStreamGap) {
-                auto job = std::make_shared<Job>();
-                job->row = std::move(row);
-                files.items.push_back({job, job->row.e.extents});
-                job->row.e.extents.clear();
-                job->row.e.extents.shrink_to_fit();
+                std::vector<layout::Extent> ext = std::move(row.e.extents);
+                row.e.extents = {};
+                files.items.push_back({std::move(ext), std::move(row), nullptr});
                 cursor = end;
             } else {
                 later.push_back(std::move(row));
@@ -949,7 +968,7 @@ private:
             if (done.count({pr.r.kind, pr.r.start}) || pr.r.start < rcursor[g] || stream_->failed() ||
                 pr.r.start + pr.r.length > stream_->size())
                 continue;  // left to scan_unallocated, which reads it on its own
-            ranges[g].items.push_back({range_job(pr.r, pr.fs_id), {{pr.r.start, pr.r.length}}});
+            ranges[g].items.push_back({{{pr.r.start, pr.r.length}}, pr, nullptr});
             rcursor[g] = pr.r.start + pr.r.length;
             stream_end = std::max(stream_end, rcursor[g]);
         }
@@ -984,7 +1003,7 @@ private:
             const std::string why = stream_->failed() ? stream_->error()
                                                       : "the image ended at offset " + std::to_string(stream_->position());
             for (auto& item : files.stop(why, cancelled)) {
-                if (!cancelled) later.push_back(std::move(item.job->row));  // read through TSK instead
+                if (!cancelled) later.push_back(std::move(std::get<FileRow>(item.what)));  // read through TSK instead
             }
             for (auto& r : ranges) r.stop(why, cancelled);  // not marked scanned: scan_unallocated reads them
             if (!cancelled) error(label_, "the sequential read of the image stopped: " + why +
@@ -1062,7 +1081,7 @@ private:
     const std::vector<const LoadedDetector*>* dets_ = nullptr;
     ImageStream* stream_ = nullptr;
     size_t block_size_ = 1 << 20;
-    std::vector<FileRow> pending_files_;
+    std::deque<FileRow> pending_files_;  // a deque: no doubling, and freed from the front
     std::vector<PendingRange> pending_ranges_;
     RangeLane range_lanes_[kRangeLanes];
     bool wants_unalloc_ = false;
