@@ -193,6 +193,9 @@ private:
             }
         }
         drop_idn_twins(idn, w);
+        // A page of text decodes to several times its size (a source offset per output byte):
+        // not kept between pages, so idle instances (one per worker and lane) hold no such view.
+        if (view_.from.capacity() > (1u << 18)) view_ = {};
         return idn;
     }
 
