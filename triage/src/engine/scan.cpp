@@ -27,7 +27,6 @@
 #include <mutex>
 #include <thread>
 #include <set>
-#include <variant>
 #include <unordered_set>
 
 namespace fs = std::filesystem;
@@ -792,17 +791,18 @@ private:
         // rows, not a queue each.
         struct Item {
             std::vector<layout::Extent> extents;
-            std::variant<FileRow, PendingRange> what;
-            std::shared_ptr<Job> job;  // from open() until the item's last block
+            std::unique_ptr<FileRow> row;       // a file (until open()),
+            std::optional<PendingRange> range;  // or an unallocated range
+            std::shared_ptr<Job> job;           // from open() until the item's last block
 
             Job& open() {
-                if (auto* r = std::get_if<PendingRange>(&what)) {
-                    job = range_job(r->r, r->fs_id);
+                if (range) {
+                    job = range_job(range->r, range->fs_id);
                 } else {
                     job = std::make_shared<Job>();
-                    job->row = std::move(std::get<FileRow>(what));
+                    job->row = std::move(*row);
+                    row.reset();
                 }
-                what = PendingRange{};  // the row now lives in the job
                 return *job;
             }
         };
@@ -935,7 +935,7 @@ private:
                 end - x.front().offset - bytes <= kMaxStreamGap) {
                 std::vector<layout::Extent> ext = std::move(row.e.extents);
                 row.e.extents = {};
-                files.items.push_back({std::move(ext), std::move(row), nullptr});
+                files.items.push_back({std::move(ext), std::make_unique<FileRow>(std::move(row)), std::nullopt, nullptr});
                 cursor = end;
             } else {
                 later.push_back(std::move(row));
@@ -968,7 +968,7 @@ private:
             if (done.count({pr.r.kind, pr.r.start}) || pr.r.start < rcursor[g] || stream_->failed() ||
                 pr.r.start + pr.r.length > stream_->size())
                 continue;  // left to scan_unallocated, which reads it on its own
-            ranges[g].items.push_back({{{pr.r.start, pr.r.length}}, pr, nullptr});
+            ranges[g].items.push_back({{{pr.r.start, pr.r.length}}, nullptr, pr, nullptr});
             rcursor[g] = pr.r.start + pr.r.length;
             stream_end = std::max(stream_end, rcursor[g]);
         }
@@ -1003,7 +1003,7 @@ private:
             const std::string why = stream_->failed() ? stream_->error()
                                                       : "the image ended at offset " + std::to_string(stream_->position());
             for (auto& item : files.stop(why, cancelled)) {
-                if (!cancelled) later.push_back(std::move(std::get<FileRow>(item.what)));  // read through TSK instead
+                if (!cancelled) later.push_back(std::move(*item.row));  // read through TSK instead
             }
             for (auto& r : ranges) r.stop(why, cancelled);  // not marked scanned: scan_unallocated reads them
             if (!cancelled) error(label_, "the sequential read of the image stopped: " + why +
