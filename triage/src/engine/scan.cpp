@@ -138,18 +138,25 @@ void queue_child_bytes(std::vector<uint8_t>& data, BoundedQueue<Block>& q) {
     std::vector<uint8_t>().swap(data);
 }
 
+}  // namespace
+
+// Every column of the range's UNIQUE key, so that the update is one index lookup (without kind
+// it walked every range of the evidence: quadratic in the number of ranges) and marks only this
+// range, not another kind's range that starts at the same offset.
+const char* const kMarkRangeScannedSql =
+    "UPDATE unalloc_ranges SET scanned=1 WHERE evidence_id=? AND volume=? AND kind=? AND start_offset=?";
+
+void mark_range_scanned(index::Db& db, int64_t evidence_id, const std::string& volume, const std::string& kind,
+                        uint64_t start) {
+    db.cached(kMarkRangeScannedSql).bind(1, evidence_id).bind(2, volume).bind(3, kind).bind(4, start).run();
+}
+
+namespace {
+
 // Findings on an unallocated range: no file, offsets made image offsets.
 void insert_range_findings(index::Db& db, int64_t evidence_id, const UnallocRange& range, const ObjectResult& res) {
     insert_findings(db, std::nullopt, evidence_id, static_cast<int64_t>(range.start), res.findings, range.volume);
-    // Every column of the range's UNIQUE key, so that the update is one index lookup (without
-    // kind it scanned every range of the evidence: quadratic in the number of ranges) and marks
-    // only this range, not another kind's range that starts at the same offset.
-    db.cached("UPDATE unalloc_ranges SET scanned=1 WHERE evidence_id=? AND volume=? AND kind=? AND start_offset=?")
-        .bind(1, evidence_id)
-        .bind(2, range.volume)
-        .bind(3, range.kind)
-        .bind(4, range.start)
-        .run();
+    mark_range_scanned(db, evidence_id, range.volume, range.kind, range.start);
 }
 
 void insert_error(index::Db& db, std::optional<int64_t> evidence_id, const std::string& location,

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "engine/detectors.hpp"
+#include "index/db.hpp"
 #include "volumes/volumes.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -43,5 +45,11 @@ inline constexpr int kExitInterrupted = 130;
 extern std::atomic<bool> g_cancel;
 
 int run_scan(const ScanOptions& opt, const DetectorSet& detectors);
+
+// Marks one unallocated range of the index scanned, by its whole UNIQUE key (the statement is
+// kMarkRangeScannedSql; the tests check its query plan and that it marks no other range).
+extern const char* const kMarkRangeScannedSql;
+void mark_range_scanned(index::Db& db, int64_t evidence_id, const std::string& volume, const std::string& kind,
+                        uint64_t start);
 
 }  // namespace triage::engine
