@@ -147,7 +147,9 @@ typedef struct triage_option_desc {
 /* One detector, driven through phases:
  *   init (once per scan, optional): check options, load what every instance shares (rules, hash
  *        sets) read-only; on failure it writes a message and the scan does not start;
- *   create (once per worker thread): an instance, so a detector never needs locks;
+ *   create (once per worker): an instance, called by one thread at a time, so a detector never
+ *        needs locks (not always the same thread: a large object's blocks may come on a helper
+ *        thread of the worker; keep state in the instance, not in thread-locals);
  *   object_begin -> object_block* -> object_end (per object);
  *   destroy (per instance), then shutdown (once, optional) with the shared state.
  * Callbacks return TRIAGE_OK or TRIAGE_ERROR; on error the host calls last_error (if set) for

@@ -360,6 +360,10 @@ int main(int argc, char** argv) {
     scan->add_option("--whole-object-cap", so.whole_object_cap_mb,
                      "Largest object (MiB) handed whole to detectors that want whole objects (default 32)")
         ->check(CLI::Range(1, 1 << 16));
+    scan->add_option("--split-objects-mib", so.split_object_mb,
+                     "Objects of this size (MiB) or more have their detectors run on several threads at once "
+                     "(default 8; 0: never)")
+        ->check(CLI::Range(0, 1 << 20));
 
     SecretArgs secret_args;
     add_secret_options(scan, secret_args);

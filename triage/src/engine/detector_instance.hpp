@@ -20,6 +20,10 @@ struct InstanceLimits {
     uint64_t memory_bytes = 2ull << 30;              // address-space limit of a plugin process
     uint64_t whole_cap_bytes = 64ull << 20;          // TRIAGE_WANT_WHOLE objects up to this size
     bool skip_known_good = true;                     // heavy detectors skip objects marked known_good
+    // Objects of split_object_bytes or more (0: none) have their streaming detectors run in up
+    // to split_groups groups, each on a thread of its own, from the same blocks (Worker).
+    uint64_t split_object_bytes = 8ull << 20;
+    unsigned split_groups = 2;
 };
 
 class DetectorInstance {

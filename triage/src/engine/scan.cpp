@@ -1183,6 +1183,8 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
     limits.object_budget = std::chrono::milliseconds(static_cast<int64_t>(opt.detector_timeout_s * 1000));
     limits.memory_bytes = opt.plugin_memory_mb << 20;
     limits.whole_cap_bytes = opt.whole_object_cap_mb << 20;
+    limits.split_object_bytes = opt.split_object_mb << 20;
+    limits.split_groups = std::clamp(std::thread::hardware_concurrency(), 2u, 4u);
     limits.skip_known_good = opt.skip_known_good;
     // Every detector starts (options checked, rules compiled ...) before any evidence is read.
     std::vector<StartMessage> start_messages;

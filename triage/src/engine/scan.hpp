@@ -24,6 +24,9 @@ struct ScanOptions {
     double detector_timeout_s = 60;     // per object and detector
     uint64_t plugin_memory_mb = 2048;   // address-space limit of each plugin process
     uint64_t whole_object_cap_mb = 32;  // TRIAGE_WANT_WHOLE detectors see objects up to this size
+    // Objects of this many MiB or more have their streaming detectors run in groups on several
+    // threads from the same blocks (0: never), so one large file does not hold up the stream.
+    uint64_t split_object_mb = 8;
     bool skip_known_good = true;
     bool reuse_snapshots = true;        // shadow-copy files unchanged from the current volume take its hashes
     // One sequential read of each image feeding the image hash, the files and the unallocated

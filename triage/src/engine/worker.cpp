@@ -3,11 +3,16 @@
 #include "engine/detector_instance.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <thread>
 
 namespace triage::engine {
 
 Worker::Worker(const std::vector<const LoadedDetector*>& dets, const InstanceLimits& limits, uint32_t only_wants)
-    : budget_(limits.object_budget), skip_known_good_(limits.skip_known_good) {
+    : budget_(limits.object_budget),
+      skip_known_good_(limits.skip_known_good),
+      split_bytes_(limits.split_object_bytes),
+      split_groups_(std::max(1u, limits.split_groups)) {
     slots_.reserve(dets.size());
     for (const auto* d : dets) {
         if (only_wants && !(d->desc->wants & only_wants)) continue;
@@ -16,6 +21,7 @@ Worker::Worker(const std::vector<const LoadedDetector*>& dets, const InstanceLim
         auto inst = d->origin == "built-in" ? make_in_process_instance(*d) : make_plugin_process_instance(*d, limits);
         slots_.push_back({d, std::move(inst)});
     }
+    ns_per_mib_.assign(slots_.size(), 0.0);
 }
 
 Worker::~Worker() = default;
@@ -60,18 +66,25 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
     bool whole_fits = want_whole && obj.size <= whole_cap;
     if (whole_fits) whole.reserve(obj.size);
 
-    while (auto b = blocks.pop()) {
-        for (size_t i = 0; i < slots_.size(); ++i) {
-            if (!active[i]) continue;
-            active[i] = slots_[i].instance->block(b->data.data(), b->data.size(), b->offset, current_);
-            if (!active[i]) fail(slots_[i]);
-        }
-        if (obj.after_block) obj.after_block(current_);
-        if (whole_fits) {
-            if (whole.size() + b->data.size() > whole_cap)
-                whole_fits = false;
-            else
-                whole.insert(whole.end(), b->data.begin(), b->data.end());
+    auto keep_whole = [&](const Block& b) {
+        if (!whole_fits) return;
+        if (whole.size() + b.data.size() > whole_cap)
+            whole_fits = false;
+        else
+            whole.insert(whole.end(), b.data.begin(), b.data.end());
+    };
+    const size_t streams = static_cast<size_t>(std::count(active.begin(), active.end(), 1));
+    if (!unalloc && split_groups_ > 1 && split_bytes_ > 0 && obj.size >= split_bytes_ && streams > 1) {
+        stream_split(active, blocks, keep_whole);
+    } else {
+        while (auto b = blocks.pop()) {
+            for (size_t i = 0; i < slots_.size(); ++i) {
+                if (!active[i]) continue;
+                active[i] = timed_block(i, *b, current_);
+                if (!active[i]) fail(slots_[i]);
+            }
+            if (obj.after_block) obj.after_block(current_);
+            keep_whole(*b);
         }
     }
     // The order of the ends: light content detectors (the hashers), whole-object detectors,
@@ -109,6 +122,91 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
     end_streaming(true);
     run_whole(true);
     return std::move(current_);
+}
+
+bool Worker::timed_block(size_t i, const Block& b, ObjectResult& out) {
+    // Only blocks of 64 KiB or more are timed: a small file's last few bytes would measure the
+    // cost of a call, not of a MiB.
+    if (b.data.size() < (64u << 10)) return slots_[i].instance->block(b.data.data(), b.data.size(), b.offset, out);
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool ok = slots_[i].instance->block(b.data.data(), b.data.size(), b.offset, out);
+    const double ns = static_cast<double>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    // A running mean (weighted towards recent blocks) of this detector's cost per MiB here.
+    const double per_mib = ns * static_cast<double>(1u << 20) / static_cast<double>(b.data.size());
+    ns_per_mib_[i] = ns_per_mib_[i] == 0 ? per_mib : 0.99 * ns_per_mib_[i] + 0.01 * per_mib;
+    return ok;
+}
+
+// A large object's streaming detectors, split into groups balanced by their measured cost per
+// MiB (longest first, each to the least loaded group), each group on a thread of its own fed
+// the same blocks: the object then takes the time of its costliest group, not of all its
+// detectors, and the stream, which waits for this object's blocks to be taken, is held up that
+// much less. Each detector instance is still used by one thread at a time; each group emits
+// into its own result, merged in detector order afterwards.
+void Worker::stream_split(std::vector<char>& active, BoundedQueue<Block>& blocks,
+                          const std::function<void(const Block&)>& keep_whole) {
+    std::vector<size_t> order;
+    for (size_t i = 0; i < slots_.size(); ++i)
+        if (active[i]) order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ns_per_mib_[a] > ns_per_mib_[b]; });
+    const size_t ngroups = std::min<size_t>(split_groups_, order.size());
+    std::vector<std::vector<size_t>> groups(ngroups);
+    std::vector<double> load(ngroups, 0.0);
+    for (size_t i : order) {
+        const size_t g = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+        groups[g].push_back(i);
+        load[g] += std::max(ns_per_mib_[i], 1.0);  // not measured yet: counted as cheap, spread by count
+    }
+    using Shared = std::shared_ptr<const Block>;
+    std::vector<std::unique_ptr<BoundedQueue<Shared>>> queues;
+    std::vector<ObjectResult> results(ngroups);
+    std::vector<std::vector<size_t>> failed(ngroups);
+    auto run_group = [&](size_t g, const Block& b) {
+        for (size_t i : groups[g]) {
+            if (!active[i]) continue;  // each group writes only its own detectors' flags
+            active[i] = timed_block(i, b, results[g]);
+            if (!active[i]) failed[g].push_back(i);
+        }
+    };
+    std::vector<std::thread> threads;
+    for (size_t g = 1; g < ngroups; ++g) {
+        queues.push_back(std::make_unique<BoundedQueue<Shared>>(4));
+        threads.emplace_back([&, g, q = queues.back().get()] {
+            while (auto b = q->pop()) run_group(g, **b);
+        });
+    }
+    struct Join {
+        std::vector<std::unique_ptr<BoundedQueue<Shared>>>& qs;
+        std::vector<std::thread>& ts;
+        ~Join() {
+            for (auto& q : qs) q->close();
+            for (auto& t : ts) t.join();
+        }
+    } join{queues, threads};
+    while (auto b = blocks.pop()) {
+        auto shared = std::make_shared<const Block>(std::move(*b));
+        for (auto& q : queues) q->push(shared);
+        run_group(0, *shared);
+        keep_whole(*shared);
+    }
+    for (auto& q : queues) q->close();
+    for (auto& t : threads) t.join();
+    threads.clear();
+    // Merge in group order; then the failures, which also drop what a failed detector emitted.
+    for (auto& r : results) {
+        auto move_all = [](auto& to, auto& from) { to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end())); };
+        move_all(current_.hashes, r.hashes);
+        for (auto& p : r.properties) add_property(current_, p.detector, p.key, p.value);
+        move_all(current_.findings, r.findings);
+        move_all(current_.errors, r.errors);
+        move_all(current_.children, r.children);
+        current_.child_bytes += r.child_bytes;
+        current_.known_good = current_.known_good || r.known_good;
+        current_.sensitive = current_.sensitive || r.sensitive;
+    }
+    for (auto& f : failed)
+        for (size_t i : f) fail(slots_[i]);
 }
 
 void Worker::fail(Slot& s) {

@@ -143,10 +143,16 @@ private:
         std::unique_ptr<DetectorInstance> instance;
     };
     void fail(Slot& s);
+    bool timed_block(size_t slot, const Block& b, ObjectResult& out);
+    void stream_split(std::vector<char>& active, BoundedQueue<Block>& blocks,
+                      const std::function<void(const Block&)>& keep_whole);
     std::vector<Slot> slots_;
     ObjectResult current_;
     std::chrono::milliseconds budget_;
     bool skip_known_good_;
+    uint64_t split_bytes_;            // objects this large have their streaming detectors split
+    unsigned split_groups_;           // into at most this many groups, one thread each
+    std::vector<double> ns_per_mib_;  // each slot's measured block() cost, for the split
 };
 
 }  // namespace triage::engine
