@@ -13,15 +13,18 @@
 #include <CLI/CLI.hpp>
 
 #include <openssl/evp.h>
+#include <malloc.h>
 #include <termios.h>
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <thread>
 
 using namespace triage;
 
@@ -308,10 +311,26 @@ int cmd_plugins(const engine::DetectorSet& set) {
 
 }  // namespace
 
+namespace {
+
+// glibc gives each new thread a malloc arena of its own, up to 8 per core, and an arena keeps
+// what its threads freed. A scan's threads (readers, workers, range lanes, the groups a large
+// object is split into) each filling an arena with large buffers held the peak RSS up: on the
+// 4 GiB benchmark corpus 482 MiB, against 391 MiB with one arena per core and the same speed.
+// An examiner's own MALLOC_ARENA_MAX or glibc.malloc.arena_max tunable is left alone.
+void limit_malloc_arenas() {
+    if (std::getenv("MALLOC_ARENA_MAX")) return;
+    if (const char* t = std::getenv("GLIBC_TUNABLES"); t && std::strstr(t, "arena_max")) return;
+    mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     // External plugins run in a child process of this executable (engine/plugin_process.cpp).
     if (argc > 1 && std::string(argv[1]) == "__plugin-host") return engine::plugin_host_main(argc, argv);
     std::signal(SIGPIPE, SIG_IGN);
+    limit_malloc_arenas();
     CLI::App app{"triage " TRIAGE_VERSION ": digital-evidence triage of seized disk images"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "triage " TRIAGE_VERSION);
