@@ -701,17 +701,14 @@ public:
             "SELECT start_offset, length, kind, volume, fs_id FROM unalloc_ranges WHERE evidence_id=? AND scanned=0 "
             "ORDER BY volume, start_offset");
         s.bind(1, evidence_id_);
-        std::vector<UnallocRange> pending;
-        std::vector<int64_t> pending_fs;  // the file system a range belongs to, 0 for none
-        while (s.step()) {
+        std::vector<PendingRange> pending;  // fs_id: the file system a range belongs to, 0 for none
+        while (s.step())
             pending.push_back(
-                {static_cast<uint64_t>(s.col_int(0)), static_cast<uint64_t>(s.col_int(1)), s.col_text(3), s.col_text(2)});
-            pending_fs.push_back(s.col_null(4) ? 0 : s.col_int(4));
-        }
+                {{static_cast<uint64_t>(s.col_int(0)), static_cast<uint64_t>(s.col_int(1)), s.col_text(3), s.col_text(2)},
+                 s.col_null(4) ? 0 : s.col_int(4)});
         const size_t bs = 1 << 20;
         std::vector<uint8_t> buf(bs);
-        for (size_t pi = 0; pi < pending.size(); ++pi) {
-            const UnallocRange& r = pending[pi];
+        for (const auto& [r, fs_id] : pending) {
             if (g_cancel.load()) break;
             evidence::Image* src = &img;
             if (!r.volume.empty()) {
@@ -723,7 +720,7 @@ public:
                 }
                 src = it->second.get();
             }
-            auto job = range_job(r, pending_fs[pi]);
+            auto job = range_job(r, fs_id);
             struct CloseOnExit {
                 Job& j;
                 ~CloseOnExit() { j.blocks.close(); }
