@@ -11,10 +11,23 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace fs = std::filesystem;
 
 namespace {
+
+// The non-empty lines of a tool's output.
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    for (size_t pos = 0; pos < text.size();) {
+        size_t nl = text.find('\n', pos);
+        if (nl == std::string::npos) nl = text.size();
+        if (nl > pos) out.push_back(text.substr(pos, nl - pos));
+        pos = nl + 1;
+    }
+    return out;
+}
 
 // Every (path, what) a scan recorded about files: hashes, properties and findings.
 std::set<std::string> facts(const std::string& case_dir) {
@@ -25,13 +38,7 @@ std::set<std::string> facts(const std::string& case_dir) {
                      " UNION ALL SELECT f.path, 'finding', x.detector || ' ' || x.kind || ' ' || coalesce(x.rule, '') || ' @' ||"
                      " coalesce(x.offset, -1), coalesce(x.detail, '') FROM findings x JOIN files f USING (file_id)\"");
     REQUIRE(r.rc == 0);
-    size_t pos = 0;
-    while (pos < r.out.size()) {
-        size_t nl = r.out.find('\n', pos);
-        if (nl == std::string::npos) nl = r.out.size();
-        out.insert(r.out.substr(pos, nl - pos));
-        pos = nl + 1;
-    }
+    for (auto& line : lines(r.out)) out.insert(std::move(line));
     return out;
 }
 
@@ -78,24 +85,11 @@ TEST_CASE("a large object's detectors split over threads give the same results a
     std::set<std::string> cli, ours;
     auto y = th::run("cd " + th::q(tree) + " && yara -w -r " + th::q(rules) + " .");
     REQUIRE(y.rc == 0);
-    size_t pos = 0;
-    while (pos < y.out.size()) {
-        size_t nl = y.out.find('\n', pos);
-        if (nl == std::string::npos) nl = y.out.size();
-        const std::string line = y.out.substr(pos, nl - pos);
-        pos = nl + 1;
-        if (line.empty()) continue;
+    for (const auto& line : lines(y.out))
         cli.insert(line.substr(0, line.find(' ')) + " /" + line.substr(line.find(' ') + 3));  // "rule ./path"
-    }
     auto m = th::run("sqlite3 " + th::q(t / "split/index.db") +
                      " \"SELECT x.rule || ' ' || f.path FROM findings x JOIN files f USING (file_id) WHERE x.detector='yara'\"");
-    pos = 0;
-    while (pos < m.out.size()) {
-        size_t nl = m.out.find('\n', pos);
-        if (nl == std::string::npos) nl = m.out.size();
-        if (nl > pos) ours.insert(m.out.substr(pos, nl - pos));
-        pos = nl + 1;
-    }
+    for (auto& line : lines(m.out)) ours.insert(std::move(line));
     CHECK(cli.size() == 23);  // three big files and the twenty small ones
     CHECK(ours == cli);
 
