@@ -176,23 +176,23 @@ void Worker::stream_split(std::vector<char>& active, BoundedQueue<Block>& blocks
             while (auto b = q->pop()) run_group(g, **b);
         });
     }
-    struct Join {
-        std::vector<std::unique_ptr<BoundedQueue<Shared>>>& qs;
-        std::vector<std::thread>& ts;
-        ~Join() {
-            for (auto& q : qs) q->close();
-            for (auto& t : ts) t.join();
+    {
+        // The helpers end with the blocks, also when an exception leaves this loop.
+        struct Join {
+            std::vector<std::unique_ptr<BoundedQueue<Shared>>>& qs;
+            std::vector<std::thread>& ts;
+            ~Join() {
+                for (auto& q : qs) q->close();
+                for (auto& t : ts) t.join();
+            }
+        } join{queues, threads};
+        while (auto b = blocks.pop()) {
+            auto shared = std::make_shared<const Block>(std::move(*b));
+            for (auto& q : queues) q->push(shared);
+            run_group(0, *shared);
+            keep_whole(*shared);
         }
-    } join{queues, threads};
-    while (auto b = blocks.pop()) {
-        auto shared = std::make_shared<const Block>(std::move(*b));
-        for (auto& q : queues) q->push(shared);
-        run_group(0, *shared);
-        keep_whole(*shared);
     }
-    for (auto& q : queues) q->close();
-    for (auto& t : threads) t.join();
-    threads.clear();
     // Merge in group order; then the failures, which also drop what a failed detector emitted.
     for (auto& r : results) {
         auto move_all = [](auto& to, auto& from) { to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end())); };
