@@ -6,6 +6,8 @@
 // margin of the following bytes so that a string straddling two pages is found, and reported
 // only by the page it starts in (bulk_extractor's page + margin); conditions on absolute offsets
 // or filesize then apply to each page, not the whole object.
+#include "yara/buffer_budget.hpp"
+
 #include <triage/detector.hpp>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +19,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -29,6 +32,9 @@ const triage_option_desc kOptions[] = {
     {"skip_broken", "bool", "false", "skip rule files that do not compile instead of refusing to scan"},
     {"max_buffer_mb", "int", "64", "objects up to this size are scanned whole; larger ones in pages"},
     {"margin_kb", "int", "1024", "bytes after each page also scanned, for strings straddling pages"},
+    {"buffer_budget_mb", "int", "0",
+     "memory all workers' buffers share for objects over 4 MiB; a larger object waits its turn "
+     "(0: one page and its margin for every 4 cores)"},
     {"timeout", "int", "60", "seconds YARA may spend on one object (or page)"},
     {"max_strings", "int", "50", "string matches reported per rule and object"},
 };
@@ -181,10 +187,22 @@ struct YaraLibrary {
     ~YaraLibrary() { yr_finalize(); }
 };
 
+// The budget the workers' buffers share: the option, or one page and its margin for every four
+// cores (a 2-core lab machine holds one large object whole at a time; a larger one holds more,
+// since a disk of videos would otherwise scan one video at a time).
+uint64_t budget_bytes(const triage_host_api* api, triage_host* host, const YaraRules& r) {
+    const uint64_t page = r.page_bytes + r.margin_bytes;
+    const uint64_t mb = std::stoull(option_of(api, host, "buffer_budget_mb"));
+    if (mb > 0) return std::max<uint64_t>(mb << 20, 1);
+    return page * std::max(1u, std::thread::hardware_concurrency() / 4);
+}
+
 struct Shared {
     YaraLibrary lib;
     YaraRules rules;
-    Shared(const triage_host_api* api, triage_host* host) : rules(api, host) {}
+    mutable triage::yara::BufferBudget budget;
+    Shared(const triage_host_api* api, triage_host* host)
+        : rules(api, host), budget(budget_bytes(api, host, rules)) {}
 };
 
 std::string escape(const uint8_t* p, size_t n) {
@@ -223,22 +241,25 @@ struct RuleHit {
 class YaraScan final : public triage::sdk::Detector {
 public:
     YaraScan(const triage_host_api* api, triage_host* host, const Shared& shared)
-        : Detector(api, host), r_(shared.rules) {
+        : Detector(api, host), r_(shared.rules), budget_(shared.budget) {
         if (!r_.rules) return;  // no rules this scan
         if (yr_scanner_create(r_.rules, &scanner_) != ERROR_SUCCESS) throw std::runtime_error("cannot create a YARA scanner");
         yr_scanner_set_callback(scanner_, &YaraScan::on_message, this);
         yr_scanner_set_timeout(scanner_, r_.timeout);
     }
     ~YaraScan() override {
+        give_back();
         if (scanner_) yr_scanner_destroy(scanner_);
     }
 
     void begin(const triage_object_info& o) override {
         hits_.clear();
         if (!scanner_) return;
+        give_back();  // an object cut short (its end never came) still held its bytes
         buf_.clear();
         page_start_ = 0;
         paged_ = false;
+        take_budget(o);
         std::string name = o.name ? o.name : "", path = o.path ? o.path : "";
         auto dot = name.find_last_of('.');
         std::string ext = dot == std::string::npos ? "" : name.substr(dot + 1);
@@ -270,12 +291,21 @@ public:
     void end() override {
         if (!scanner_) return;
         const bool skip = marked("skip");  // a known-good file and the examiner skips those
-        if (skip)
-            hits_.clear();
-        else if (!buf_.empty() || (!paged_ && page_start_ == 0))
-            scan(buf_.size());
-        // Memory stays flat: a buffer a large object grew is given back, small ones are kept.
-        if (buf_.capacity() > kKeepBufferBytes) std::vector<uint8_t>().swap(buf_);
+        {
+            // Memory stays flat: a buffer a large object grew is given back, small ones are
+            // kept; and its share of the budget, even when the scan fails (a timeout).
+            struct Release {
+                YaraScan& s;
+                ~Release() {
+                    if (s.buf_.capacity() > kKeepBufferBytes) std::vector<uint8_t>().swap(s.buf_);
+                    s.give_back();
+                }
+            } release{*this};
+            if (skip)
+                hits_.clear();
+            else if (!buf_.empty() || (!paged_ && page_start_ == 0))
+                scan(buf_.size());
+        }
         if (skip) return;
         for (auto& [rule, h] : hits_) {
             nlohmann::json detail = {{"namespace", h.ns}, {"tags", h.tags}, {"meta", h.meta}, {"strings", h.strings}};
@@ -290,6 +320,33 @@ public:
     }
 
 private:
+    // An object over the kept buffer's size takes what its buffer will hold from the shared
+    // budget before its first block, and reserves it at once (growing by doubling would hold
+    // the old and the new buffer together). Only files and streams wait; children never do
+    // (see buffer_budget.hpp).
+    void take_budget(const triage_object_info& o) {
+        const uint64_t need = std::min<uint64_t>(o.size, r_.page_bytes + r_.margin_bytes);
+        if (need <= kKeepBufferBytes) return;
+        const bool may_wait = o.kind == TRIAGE_OBJECT_FILE || o.kind == TRIAGE_OBJECT_STREAM;
+        // Waiting counts against the object's time budget: wait at most a quarter of what is left.
+        auto patience = std::chrono::steady_clock::duration(std::chrono::seconds(kPatienceSeconds));
+        if (const std::string left = option(TRIAGE_OPTION_TIME_LEFT_MS); !left.empty())
+            patience = std::min(patience, std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                              std::chrono::milliseconds(std::stoll(left) / 4)));
+        const auto g = budget_.take(need, may_wait, patience);
+        held_ = g.bytes;
+        if (g.over && may_wait)
+            log(TRIAGE_LOG_WARNING, "YARA buffer budget (" + std::to_string(budget_.limit() >> 20) +
+                                     " MiB) still taken after " +
+                                     std::to_string(std::chrono::duration_cast<std::chrono::seconds>(g.waited).count()) +
+                                     " s; " + (o.path ? o.path : "") + " buffered over it");
+        buf_.reserve(need);
+    }
+    void give_back() {
+        budget_.give(held_);
+        held_ = 0;
+    }
+
     // Scans buf_; matches starting at or after report_limit (the margin) belong to the next page.
     void scan(size_t report_limit) {
         report_limit_ = report_limit;
@@ -371,8 +428,11 @@ private:
     }
 
     const YaraRules& r_;
+    triage::yara::BufferBudget& budget_;
+    uint64_t held_ = 0;  // bytes of the budget this object holds
     YR_SCANNER* scanner_ = nullptr;
     static constexpr size_t kKeepBufferBytes = 4u << 20;
+    static constexpr int kPatienceSeconds = 10;
     std::vector<uint8_t> buf_;
     uint64_t page_start_ = 0;
     size_t report_limit_ = 0;

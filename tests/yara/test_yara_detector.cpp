@@ -2,6 +2,7 @@
 // offsets 0 and 65 and straddling page boundaries found once with exact offsets; external
 // variables; broken rules refused or skipped; a runaway rule cut off by the timeout.
 #include "support/harness.hpp"
+#include "support/images.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -260,4 +261,31 @@ TEST_CASE("the shipped rule set: triage's matches on every sample equal the yara
     CHECK(ours == theirs);
     CHECK(theirs.size() >= 40);
     CHECK(th::sql_int(t / "case", "SELECT count(*) FROM v_errors") == 0);
+}
+
+TEST_CASE("YARA with a buffer budget smaller than two large files: matches still equal the yara CLI's", "[yara]") {
+    // Files of 5-10 MiB against a shared budget of 6 MiB on three workers: each large file waits
+    // for the one before it to be scanned (the paged one too); small files never wait. A stall
+    // (a wait that could not end) would hang the scan; a lost buffer would lose matches.
+    th::TempDir t;
+    fs::create_directories(t / "tree");
+    for (int i = 0; i < 6; ++i) {
+        std::string data = th::img::random_bytes((5u << 20) + static_cast<size_t>(i) * (1u << 20) + 777, 500 + i);
+        data.replace(data.size() / 2 + static_cast<size_t>(i) * 1000, kMarker.size(), kMarker);
+        th::img::write_file(t / ("tree/large" + std::to_string(i) + ".bin"), data);
+    }
+    for (int i = 0; i < 10; ++i)
+        th::img::write_file(t / ("tree/small" + std::to_string(i) + ".txt"),
+                            (i % 3 ? "" : kMarker) + th::img::random_bytes(5000, 600 + i));
+    const std::string img = t / "disk.img", rules = t / "marker.yar";
+    th::img::write_file(rules, "rule budget_marker { strings: $m = \"" + kMarker + "\" condition: $m }\n");
+    REQUIRE(th::run("mke2fs -q -t ext2 -d " + th::q(t / "tree") + " -F " + th::q(img) + " 96M").rc == 0);
+    const std::string c = t / "case";
+    REQUIRE(th::scan({img}, c,
+                     "--jobs 3 --option yara.default_rules=false --rules " + th::q(rules) +
+                         " --option yara.max_buffer_mb=8 --option yara.buffer_budget_mb=6") == 0);
+    std::set<std::pair<std::string, std::string>> ours = triage_matches(c), theirs = cli_matches(rules, t / "tree");
+    CHECK(theirs.size() == 10);  // six large files and four small ones
+    CHECK(ours == theirs);
+    CHECK(th::sql_int(c, "SELECT count(*) FROM errors") == 0);
 }
