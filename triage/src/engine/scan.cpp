@@ -66,6 +66,30 @@ struct Job {
     uint64_t bytes_read = 0;
 };
 
+// What an object's rows hold in memory until the index writer has committed them, for the
+// writer's byte bound: the records and the strings' heap (a detector's findings can be megabytes:
+// every identifier of a large text file).
+uint64_t heap_of(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+uint64_t held_bytes(const ObjectResult& r) {
+    uint64_t n = sizeof r;
+    for (const auto& f : r.findings)
+        n += sizeof f + heap_of(f.detector) + heap_of(f.version) + heap_of(f.kind) + heap_of(f.rule) +
+             heap_of(f.category) + heap_of(f.detail);
+    for (const auto& p : r.properties) n += sizeof p + heap_of(p.detector) + heap_of(p.key) + heap_of(p.value);
+    for (const auto& h : r.hashes) n += sizeof h + heap_of(h.detector) + heap_of(h.algorithm) + heap_of(h.value);
+    for (const auto& e : r.errors) n += sizeof e + heap_of(e.detector) + heap_of(e.message);
+    return n;
+}
+uint64_t held_bytes(const FileRow& r) {
+    return sizeof r + heap_of(r.e.path) + heap_of(r.e.name) + heap_of(r.e.stream) + heap_of(r.location) +
+           r.e.extents.capacity() * sizeof(layout::Extent);
+}
+uint64_t held_bytes(const std::vector<std::pair<FileRow, ObjectResult>>& rows) {
+    uint64_t n = 0;
+    for (const auto& [row, res] : rows) n += held_bytes(row) + held_bytes(res);
+    return n;
+}
+
 // Detector findings; offset_base is added to each offset (image offset of an unallocated range).
 void insert_findings(index::Db& db, std::optional<int64_t> file_id, int64_t evidence_id, int64_t offset_base,
                      const std::vector<FindingRec>& findings, const std::string& volume = "") {
@@ -525,17 +549,25 @@ private:
         }
         // The object and everything derived from it land in one transaction, so a resumed
         // scan never finds a parent without its children.
-        writer_.post([rows = std::move(rows)](index::Db& db) {
-            for (const auto& [row, res] : rows) {
-                insert_file(db, row, &res);
-                for (const auto& e : res.errors)
-                    insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
-            }
-        });
+        post_rows(std::move(rows));
         finish_job();
     }
 
     static constexpr int kMaxChildDepth = 8;
+
+    // An object's rows (it and what was derived from it) as one writer operation.
+    void post_rows(std::vector<std::pair<FileRow, ObjectResult>> rows) {
+        const uint64_t bytes = held_bytes(rows);
+        writer_.post(
+            [rows = std::move(rows)](index::Db& db) {
+                for (const auto& [row, res] : rows) {
+                    insert_file(db, row, &res);
+                    for (const auto& e : res.errors)
+                        insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
+                }
+            },
+            bytes);
+    }
 
     // job: the reader's side of a file read from the evidence (its status is read only after
     // the blocks are drained); null for child objects, whose bytes are all in memory.
@@ -659,13 +691,7 @@ private:
             if (about) rows.front().second.findings.push_back(std::move(*about));
             // A resumed scan carves the range again: the natural key (fs, path) makes the
             // second insert a no-op, children included.
-            writer_.post([rows = std::move(rows)](index::Db& db) {
-                for (const auto& [row, res] : rows) {
-                    insert_file(db, row, &res);
-                    for (const auto& e : res.errors)
-                        insert_error(db, row.evidence_id, row.location, e.detector, row.file_id, e.message);
-                }
-            });
+            post_rows(std::move(rows));
         }
     }
 
@@ -685,10 +711,13 @@ private:
         if (!job.read_ok) res.errors.push_back({"", job.read_error});
         int64_t ev = evidence_id_;
         std::string loc = label_ + ": " + job.row.e.path;
-        writer_.post([ev, r, loc, res = std::move(res)](index::Db& db) {
-            insert_range_findings(db, ev, r, res);
-            for (const auto& e : res.errors) insert_error(db, ev, loc, e.detector, std::nullopt, e.message);
-        });
+        const uint64_t bytes = held_bytes(res);
+        writer_.post(
+            [ev, r, loc, res = std::move(res)](index::Db& db) {
+                insert_range_findings(db, ev, r, res);
+                for (const auto& e : res.errors) insert_error(db, ev, loc, e.detector, std::nullopt, e.message);
+            },
+            bytes);
     }
 
 public:
@@ -1303,7 +1332,7 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
         }
 
         layout::WalkSummary summary;
-        uint64_t writer_ops = 0;
+        uint64_t writer_ops = 0, writer_peak_bytes = 0, writer_full_waits = 0;
         double writer_busy = 0;
         const auto scan_start = std::chrono::steady_clock::now();
         int walk_errors = 0;
@@ -1352,6 +1381,8 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                 writer.stop();
                 writer_ops = writer.committed_ops();
                 writer_busy = writer.busy_seconds();
+                writer_peak_bytes = writer.peak_bytes();
+                writer_full_waits = writer.full_waits();
             } catch (const std::exception& e) {
                 fatal = e.what();
                 if (hasher.joinable()) {
@@ -1400,7 +1431,11 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                                        {"image_bytes_streamed", opt.one_read ? hashes.bytes : 0},
                                        {"bytes_read_again", progress.targeted_bytes.load()},
                                        {"scan_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count()},
-                                       {"index_writer", {{"operations", writer_ops}, {"busy_seconds", writer_busy}}},
+                                       {"index_writer",
+                                        {{"operations", writer_ops},
+                                         {"busy_seconds", writer_busy},
+                                         {"peak_queued_bytes", writer_peak_bytes},
+                                         {"posts_waited_for_room", writer_full_waits}}},
                                        {"snapshot_bytes_reused", progress.reused_bytes.load()},
                                        {"errors", nerr}});
         if (!hashes.complete) exit_code = kExitEvidenceUnreadable;

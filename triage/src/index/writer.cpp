@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -46,8 +47,8 @@ void maybe_raise() {
 
 }  // namespace
 
-IndexWriter::IndexWriter(const std::string& db_path, size_t max_batch, size_t max_queue)
-    : db_(db_path, false), max_batch_(max_batch), max_queue_(max_queue) {
+IndexWriter::IndexWriter(const std::string& db_path, size_t max_batch, size_t max_queue, uint64_t max_bytes)
+    : db_(db_path, false), max_batch_(max_batch), max_queue_(max_queue), max_bytes_(max_bytes) {
     db_.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
     thread_ = std::thread([this] {
         util::name_thread("index-writer");
@@ -66,11 +67,20 @@ void IndexWriter::rethrow_locked() {
     if (error_) std::rethrow_exception(error_);
 }
 
-void IndexWriter::post(Op op) {
+void IndexWriter::post(Op op, uint64_t bytes) {
     std::unique_lock lock(mu_);
-    cv_space_.wait(lock, [&] { return queue_.size() < max_queue_ || error_ || stopping_; });
+    auto room = [&] {
+        return (queue_.size() < max_queue_ && (held_bytes_ == 0 || held_bytes_ + bytes <= max_bytes_)) || error_ ||
+               stopping_;
+    };
+    if (!room()) {
+        ++full_waits_;
+        cv_space_.wait(lock, room);
+    }
     rethrow_locked();
-    queue_.push_back(std::move(op));
+    queue_.push_back({std::move(op), bytes});
+    held_bytes_ += bytes;
+    peak_bytes_ = std::max(peak_bytes_, held_bytes_);
     ++posted_;
     cv_work_.notify_one();
 }
@@ -99,15 +109,27 @@ uint64_t IndexWriter::committed_ops() const {
     return done_;
 }
 
+uint64_t IndexWriter::peak_bytes() const {
+    std::unique_lock lock(mu_);
+    return peak_bytes_;
+}
+
+uint64_t IndexWriter::full_waits() const {
+    std::unique_lock lock(mu_);
+    return full_waits_;
+}
+
 void IndexWriter::run() {
     for (;;) {
-        std::deque<Op> batch;
+        std::deque<Posted> batch;
+        uint64_t batch_bytes = 0;
         {
             std::unique_lock lock(mu_);
             cv_work_.wait(lock, [&] { return !queue_.empty() || stopping_; });
             if (queue_.empty() && stopping_) return;
             size_t n = std::min(queue_.size(), max_batch_);
             for (size_t i = 0; i < n; ++i) {
+                batch_bytes += queue_.front().bytes;
                 batch.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }
@@ -117,9 +139,9 @@ void IndexWriter::run() {
         try {
             db_.exec("BEGIN IMMEDIATE");
             try {
-                for (auto& op : batch) {
+                for (auto& p : batch) {
                     maybe_raise();
-                    op(db_);
+                    p.op(db_);
                 }
                 db_.exec("COMMIT");
             } catch (...) {
@@ -139,9 +161,13 @@ void IndexWriter::run() {
         }
         busy_ns_ += static_cast<uint64_t>(
             std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+        const size_t applied = batch.size();
+        batch.clear();  // the operations' memory goes before their bytes are let in again
         std::unique_lock lock(mu_);
-        done_ += batch.size();
+        done_ += applied;
+        held_bytes_ -= batch_bytes;
         cv_done_.notify_all();
+        cv_space_.notify_all();
     }
 }
 
