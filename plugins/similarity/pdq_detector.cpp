@@ -2,7 +2,8 @@
 // and its PDQ hash, quality and 8 rotated/flipped hashes are recorded in the hashes table
 // ("pdq", "pdq_quality", "pdq8"), where the hash-set matcher and `triage similar` read them.
 // It sees whole objects (TRIAGE_WANT_WHOLE): decoders need the full file, and objects above the
-// host's cap (--whole-object-cap, 64 MiB by default) are not hashed.
+// host's cap (--whole-object-cap, 32 MiB by default) are not hashed. It asks only for objects
+// whose first bytes say picture (wants_whole), so other files are not held in memory for it.
 //
 // A file that looks like an image but cannot be decoded is not an error of the scan: it becomes
 // an informational finding (kind "image", rule "image not decoded") saying why, because a file
@@ -43,6 +44,12 @@ public:
         options_.reference_presize = truthy(option("reference_presize", "true"));
         report_undecodable_ = truthy(option("report_undecodable", "true"));
         if (options_.reference_presize && truthy(option("jpeg_scaled_decode", "true"))) limits_.reduce_to = 512;
+    }
+
+    // Only pictures are held whole for it: a video or an archive under the cap is not copied.
+    // Fewer bytes than the longest signature (BMP's 18) cannot rule a picture out.
+    bool wants_whole(const triage_object_info&, const uint8_t* head, size_t length) override {
+        return length < 18 || sim::sniff_image(head, length) != sim::ImageType::None;
     }
 
     void block(const uint8_t* data, size_t length, uint64_t) override {

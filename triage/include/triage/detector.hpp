@@ -24,6 +24,11 @@ public:
     virtual void begin(const triage_object_info& /*object*/) {}
     virtual void block(const uint8_t* /*data*/, size_t /*length*/, uint64_t /*offset*/) {}
     virtual void end() {}
+    // TRIAGE_WANT_WHOLE detectors: false when the object, judged by its first block, is of no
+    // use to this detector, so the host need not hold it whole (the default wants everything).
+    virtual bool wants_whole(const triage_object_info& /*object*/, const uint8_t* /*head*/, size_t /*length*/) {
+        return true;
+    }
 
     std::string error;  // set by the wrappers when a callback throws
 
@@ -137,6 +142,12 @@ constexpr triage_detector describe(const char* name, const char* version, const 
     };
     d.object_end = [](void* instance) { return detail::guarded<T>(instance, [](T& t) { t.end(); }); };
     d.last_error = [](void* instance) -> const char* { return static_cast<T*>(instance)->error.c_str(); };
+    d.wants_whole = [](void* instance, const triage_object_info* object, const uint8_t* head, size_t length) {
+        // An exception means "cannot tell": the object is held, as without the callback.
+        int wants = 1;
+        detail::guarded<T>(instance, [&](T& t) { wants = t.wants_whole(*object, head, length) ? 1 : 0; });
+        return wants;
+    };
     return d;
 }
 

@@ -173,6 +173,12 @@ typedef struct triage_detector {
     int (*object_block)(void* instance, const uint8_t* data, size_t length, uint64_t offset);
     int (*object_end)(void* instance);
     const char* (*last_error)(void* instance);   /* may be NULL */
+    /* May be NULL, and is not read when struct_size does not reach it (an older plugin). For a
+     * TRIAGE_WANT_WHOLE detector: called with the object and its first block (object_begin has
+     * not been called yet), 1 when the detector wants the whole object, 0 when it has no use for
+     * it (a picture decoder and a video). When no whole-object detector wants an object, the
+     * host does not hold it in memory; a detector that answered 0 gets no phase for it. */
+    int (*wants_whole)(void* instance, const triage_object_info* object, const uint8_t* head, size_t length);
 } triage_detector;
 
 /* What a plugin file (or a built-in module) offers. */

@@ -36,6 +36,11 @@ public:
                        ObjectResult& out) = 0;
     virtual bool block(const uint8_t* data, size_t len, uint64_t offset, ObjectResult& out) = 0;
     virtual bool end(ObjectResult& out) = 0;
+    // A TRIAGE_WANT_WHOLE detector's answer to "do you want this object whole?", from its first
+    // block, before begin. True when the detector cannot say (no callback, another process).
+    virtual bool wants_whole(const triage_object_info& /*info*/, const uint8_t* /*head*/, size_t /*len*/) {
+        return true;
+    }
     virtual std::string error() const = 0;
     // False when the instance cannot be used at all (creation failed repeatedly).
     virtual bool usable() const = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstddef>
 #include <iostream>
 #include <mutex>
 
@@ -142,6 +143,11 @@ public:
     }
     bool end(ObjectResult& out) override {
         return timed(out, "object_end", [&] { return det_.desc->object_end(instance_); });
+    }
+    bool wants_whole(const triage_object_info& info, const uint8_t* head, size_t len) override {
+        constexpr size_t kHas = offsetof(triage_detector, wants_whole) + sizeof(void*);
+        if (det_.desc->struct_size < kHas || !det_.desc->wants_whole) return true;
+        return det_.desc->wants_whole(instance_, &info, head, len) != 0;
     }
     std::string error() const override { return error_; }
 

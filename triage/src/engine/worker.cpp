@@ -58,16 +58,31 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
     std::vector<char> active(slots_.size(), 0);
     for (size_t i = 0; i < slots_.size(); ++i)
         if (slots_[i].det->desc->wants & streaming) active[i] = start(slots_[i], nullptr);
-    // Whole-object detectors get one buffer at the end, if the object fits the cap.
-    bool want_whole = false;
+    // Whole-object detectors get one buffer at the end, if the object fits the cap and one of
+    // them wants it: each is asked at the first block (a picture decoder has no use for a video),
+    // and an object none wants is not held in memory.
+    auto whole_only = [&](const Slot& s) {
+        return (s.det->desc->wants & TRIAGE_WANT_WHOLE) && !(s.det->desc->wants & TRIAGE_WANT_BLOCKS);
+    };
+    std::vector<char> whole_wanted(slots_.size(), 0);
     if (!unalloc)
-        for (const auto& s : slots_) want_whole = want_whole || (s.det->desc->wants & TRIAGE_WANT_WHOLE);
+        for (size_t i = 0; i < slots_.size(); ++i) whole_wanted[i] = whole_only(slots_[i]);
     std::vector<uint8_t> whole;
-    bool whole_fits = want_whole && obj.size <= whole_cap;
-    if (whole_fits) whole.reserve(obj.size);
-
+    bool whole_fits = std::count(whole_wanted.begin(), whole_wanted.end(), 1) > 0 && obj.size <= whole_cap;
+    bool whole_asked = false;
     auto keep_whole = [&](const Block& b) {
         if (!whole_fits) return;
+        if (!whole_asked) {
+            whole_asked = true;
+            for (size_t i = 0; i < slots_.size(); ++i)
+                if (whole_wanted[i] && slots_[i].instance->usable())
+                    whole_wanted[i] = slots_[i].instance->wants_whole(info, b.data.data(), b.data.size());
+            if (std::count(whole_wanted.begin(), whole_wanted.end(), 1) == 0) {
+                whole_fits = false;
+                return;
+            }
+            whole.reserve(obj.size);
+        }
         if (whole.size() + b.data.size() > whole_cap)
             whole_fits = false;
         else
@@ -97,8 +112,9 @@ ObjectResult Worker::process(const ObjectDesc& obj, BoundedQueue<Block>& blocks,
     };
     auto run_whole = [&](bool heavy_ones) {
         if (!whole_fits) return;
-        for (auto& s : slots_) {
-            if (!(s.det->desc->wants & TRIAGE_WANT_WHOLE) || (s.det->desc->wants & TRIAGE_WANT_BLOCKS)) continue;
+        for (size_t i = 0; i < slots_.size(); ++i) {
+            auto& s = slots_[i];
+            if (!whole_wanted[i]) continue;
             if (heavy(s) != heavy_ones || (heavy_ones && current_.skip_heavy)) continue;
             if (!start(s, nullptr)) continue;
             if (!s.instance->block(whole.data(), whole.size(), 0, current_) || !s.instance->end(current_)) fail(s);
