@@ -4,10 +4,12 @@
 #include <libqcow.h>
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -113,6 +115,8 @@ std::string ewf_message(libewf_error_t* err) {
     return msg;
 }
 
+std::atomic<uint64_t> g_ewf_recycle_bytes{1ull << 30};
+
 class EwfImage final : public Image {
 public:
     explicit EwfImage(const std::string& first) {
@@ -144,18 +148,37 @@ public:
         if (offset >= size_) return 0;
         len = static_cast<size_t>(std::min<uint64_t>(len, size_ - offset));
         std::lock_guard lock(mu_);
+        if (read_since_open_ >= g_ewf_recycle_bytes.load(std::memory_order_relaxed)) recycle_locked();
         libewf_error_t* err = nullptr;
         ssize_t n = libewf_handle_read_random(handle_, buf, len, static_cast<off64_t>(offset), &err);
         if (n < 0) {
             last_error_ = ewf_message(err);
             return -1;
         }
+        read_since_open_ += static_cast<uint64_t>(n);
         return n;
     }
     std::unique_ptr<Image> reopen() const override { return std::make_unique<EwfImage>(segments_); }
     std::vector<std::string> integrity_errors() override {
-        std::vector<std::string> out;
         std::lock_guard lock(mu_);
+        std::vector<std::string> out = carried_;
+        for (auto& e : handle_errors_locked())
+            if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(std::move(e));
+        return out;
+    }
+    void release_caches() override {
+        std::lock_guard lock(mu_);
+        recycle_locked();
+    }
+    uint64_t handles_renewed() const override {
+        std::lock_guard lock(mu_);
+        return reopened_;
+    }
+
+private:
+    // What the current handle found: segment files cut short, chunk checksum errors.
+    std::vector<std::string> handle_errors_locked() {
+        std::vector<std::string> out;
         // Segment files cut short or damaged (sections missing): libewf still opens what it can.
         if (libewf_handle_segment_files_corrupted(handle_, nullptr) == 1)
             out.push_back("E01 segment files are corrupted or truncated (sections missing after the last complete "
@@ -173,7 +196,28 @@ public:
         return out;
     }
 
-private:
+    // A fresh handle for the old one (see set_ewf_recycle_bytes), keeping what the old one had
+    // found. If the evidence cannot be opened again, the old handle stays.
+    void recycle_locked() {
+        for (auto& e : handle_errors_locked())
+            if (std::find(carried_.begin(), carried_.end(), e) == carried_.end()) carried_.push_back(std::move(e));
+        libewf_handle_t* old = handle_;
+        handle_ = nullptr;
+        try {
+            open_handle();
+        } catch (const ImageError&) {
+            handle_ = old;
+            read_since_open_ = 0;
+            return;
+        }
+        libewf_handle_close(old, nullptr);
+        libewf_handle_free(&old, nullptr);
+        // Its many small allocations lie between others in the malloc arena: give the pages back.
+        malloc_trim(0);
+        read_since_open_ = 0;
+        ++reopened_;
+    }
+
     void open_handle() {
         format_ = "E01";
         libewf_error_t* err = nullptr;
@@ -203,9 +247,18 @@ private:
         return {};
     }
     libewf_handle_t* handle_ = nullptr;
-    std::mutex mu_;
+    mutable std::mutex mu_;
     std::string last_error_;
+    uint64_t read_since_open_ = 0, reopened_ = 0;
+    std::vector<std::string> carried_;  // errors found by earlier handles
 };
+
+}  // namespace
+
+void set_ewf_recycle_bytes(uint64_t bytes) { g_ewf_recycle_bytes = std::max<uint64_t>(bytes, 1); }
+uint64_t ewf_recycle_bytes() { return g_ewf_recycle_bytes.load(); }
+
+namespace {
 
 // ---- QCOW2 through libqcow (TSK 4.11 in Debian cannot open it) --------------------------
 std::string qcow_message(libqcow_error_t* err) {

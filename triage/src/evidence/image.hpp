@@ -31,6 +31,11 @@ public:
     virtual std::unique_ptr<Image> reopen() const = 0;
     // Read problems the container itself detected (E01 chunk checksum errors), as text.
     virtual std::vector<std::string> integrity_errors() { return {}; }
+    // How often the library handle was closed and opened again to bound its memory (E01).
+    virtual uint64_t handles_renewed() const { return 0; }
+    // Gives back what the library keeps about the parts of the image read so far (E01: a fresh
+    // handle), after reads scattered over the image that will not be repeated.
+    virtual void release_caches() {}
 
     uint64_t size() const { return size_; }
     unsigned sector_size() const { return sector_size_; }
@@ -54,6 +59,13 @@ protected:
 
 // Opens PATH read-only, detecting the format from content. Throws ImageError.
 std::unique_ptr<Image> open_image(const std::string& path);
+
+// libewf (the 2014 release Debian ships) keeps, per handle, the chunk-table entries of every
+// chunk it has read: about 4 MiB per GiB of image, so a terabyte E01 would need gigabytes per
+// handle. An E01 handle is therefore closed and opened again after this many bytes read through
+// it (default 1 GiB), the chunk checksum errors it had found carried over. Tests set it lower.
+void set_ewf_recycle_bytes(uint64_t bytes);
+uint64_t ewf_recycle_bytes();
 
 // The segments of a split raw image that starts at first (.001/.000/.aa naming); a
 // single-element list when first has no successors.
