@@ -335,7 +335,7 @@ void tune_malloc() {
     if (!set_by_examiner("MALLOC_ARENA_MAX", "arena_max"))
         mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
     if (!set_by_examiner("MALLOC_MMAP_THRESHOLD_", "mmap_threshold")) {
-        constexpr int kThreshold = (4 << 20) + 1;
+        constexpr int kThreshold = (4 << 20) + (64 << 10);  // compared with the chunk, header included
         mallopt(M_MMAP_THRESHOLD, kThreshold);
         // Fixing it also fixes the trim threshold at its 128 KiB default: the arenas would give
         // back, and fault in again, the 4 MiB chunks and 1 MiB blocks they recycle all the time
