@@ -162,8 +162,7 @@ public:
     std::vector<std::string> integrity_errors() override {
         std::lock_guard lock(mu_);
         std::vector<std::string> out = carried_;
-        for (auto& e : handle_errors_locked())
-            if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(std::move(e));
+        add_new(out, handle_errors_locked());
         return out;
     }
     void release_caches() override {
@@ -176,6 +175,10 @@ public:
     }
 
 private:
+    static void add_new(std::vector<std::string>& to, std::vector<std::string> from) {
+        for (auto& e : from)
+            if (std::find(to.begin(), to.end(), e) == to.end()) to.push_back(std::move(e));
+    }
     // What the current handle found: segment files cut short, chunk checksum errors.
     std::vector<std::string> handle_errors_locked() {
         std::vector<std::string> out;
@@ -199,8 +202,7 @@ private:
     // A fresh handle for the old one (see set_ewf_recycle_bytes), keeping what the old one had
     // found. If the evidence cannot be opened again, the old handle stays.
     void recycle_locked() {
-        for (auto& e : handle_errors_locked())
-            if (std::find(carried_.begin(), carried_.end(), e) == carried_.end()) carried_.push_back(std::move(e));
+        add_new(carried_, handle_errors_locked());
         libewf_handle_t* old = handle_;
         handle_ = nullptr;
         try {
