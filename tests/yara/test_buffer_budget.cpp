@@ -15,6 +15,21 @@
 using triage::yara::BufferBudget;
 using namespace std::chrono_literals;
 
+namespace {
+
+// True once pred holds, false if it has not within 5 s (a broken budget must fail, not hang).
+template <class Pred>
+bool eventually(Pred pred) {
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+}  // namespace
+
 TEST_CASE("YARA buffer budget: holders never exceed the limit; every taker gets in", "[yara]") {
     BufferBudget b(100);
     std::atomic<uint64_t> inside{0}, worst{0};
@@ -57,16 +72,22 @@ TEST_CASE("YARA buffer budget: turns in the order asked; a large request is not 
         }
         b.give(g.bytes);
     });
-    while (b.waits() < 1) std::this_thread::sleep_for(1ms);
+    REQUIRE(eventually([&] { return b.waits() >= 1; }));
     std::thread small([&] {
-        auto g = b.take(10, true, 10s);  // would fit beside the 60, but the 80 asked first
+        // 30 would fit beside the 60, but the 80 asked first; and once the 80 has its turn the
+        // 30 does not fit beside it, so the order of the two pushes is the order of the turns.
+        auto g = b.take(30, true, 10s);
         {
             std::lock_guard l(mu);
-            order.push_back(10);
+            order.push_back(30);
         }
         b.give(g.bytes);
     });
-    while (b.waits() < 2) std::this_thread::sleep_for(1ms);
+    // The 30 waits behind the 80 (or, were the turns not kept, gets in at once).
+    REQUIRE(eventually([&] {
+        std::lock_guard l(mu);
+        return b.waits() >= 2 || !order.empty();
+    }));
     std::this_thread::sleep_for(20ms);
     {
         std::lock_guard l(mu);
@@ -77,7 +98,7 @@ TEST_CASE("YARA buffer budget: turns in the order asked; a large request is not 
     small.join();
     REQUIRE(order.size() == 2);
     CHECK(order[0] == 80);
-    CHECK(order[1] == 10);
+    CHECK(order[1] == 30);
 }
 
 TEST_CASE("YARA buffer budget: children never wait; oversized requests wait for an empty budget; patience ends a wait", "[yara]") {
