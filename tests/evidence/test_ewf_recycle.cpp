@@ -1,5 +1,6 @@
-// An E01 handle is closed and opened again after a set number of bytes read through it, so that
-// libewf's per-handle chunk tables do not grow with the image (evidence::set_ewf_recycle_bytes).
+// An E01 handle is closed and opened again after a set number of bytes read through it, or once it
+// has touched more distinct parts of the image than that many bytes span, so that libewf's
+// per-handle chunk tables do not grow with the image (evidence::set_ewf_recycle_bytes).
 // Oracles: the bytes read through a handle renewed every MiB hash as sha256sum of the source the
 // E01 was acquired from (ewfacquire), and a corrupted chunk is reported at the sectors ewfverify
 // names, once, though the handle that found it was replaced long before the question was asked.
@@ -55,6 +56,30 @@ TEST_CASE("an E01 handle renewed every MiB reads the same bytes and keeps the ch
         REQUIRE(img->segments().size() == 7);
         CHECK(triage::util::sha256_hex(read_all(*img)) == want);
         CHECK(img->handles_renewed() >= 40);
+        CHECK(img->integrity_errors().empty());
+    }
+
+    SECTION("reads scattered over the image renew the handle though few bytes were read") {
+        // Every 8 MiB read, or a third distinct 4 MiB region touched (libewf loads the table of
+        // every part a handle touches, as the walk's reads do all over the disk).
+        RecycleEvery every(8 << 20);
+        auto img = ev::open_image(t / "d.E01");
+        std::ifstream raw(src, std::ios::binary);
+        auto same_as_source = [&](uint64_t off) {
+            std::string got(4096, '\0'), want_bytes(4096, '\0');
+            REQUIRE(img->read(off, got.data(), got.size()) == 4096);
+            raw.seekg(static_cast<std::streamoff>(off));
+            raw.read(want_bytes.data(), static_cast<std::streamsize>(want_bytes.size()));
+            return got == want_bytes;
+        };
+        // Back and forth within two regions: 400 KiB read, no renewal.
+        for (int i = 0; i < 50; ++i) {
+            CHECK(same_as_source(uint64_t(i % 2) * (4 << 20) + uint64_t(i) * 4096));
+        }
+        CHECK(img->handles_renewed() == 0);
+        // One page in each of the other ten regions: 40 KiB more, and a renewal every other region.
+        for (uint64_t r = 2; r < 12; ++r) CHECK(same_as_source(r * (4 << 20) + 12345));
+        CHECK(img->handles_renewed() == 5);
         CHECK(img->integrity_errors().empty());
     }
 

@@ -181,4 +181,10 @@ std::vector<std::string> ImageStream::integrity_errors() const {
     return out;
 }
 
+uint64_t ImageStream::handles_renewed() const {
+    uint64_t n = 0;
+    for (const auto& h : handles_) n += h->handles_renewed();
+    return n;
+}
+
 }  // namespace triage::engine

@@ -49,6 +49,8 @@ public:
 
     // Integrity problems the readers' handles reported (bad E01 chunk checksums ...).
     std::vector<std::string> integrity_errors() const;
+    // How often the readers' library handles were renewed to bound their memory (E01).
+    uint64_t handles_renewed() const;
 
     static constexpr size_t kChunk = 4 << 20;
 

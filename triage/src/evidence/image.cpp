@@ -148,7 +148,8 @@ public:
         if (offset >= size_) return 0;
         len = static_cast<size_t>(std::min<uint64_t>(len, size_ - offset));
         std::lock_guard lock(mu_);
-        if (read_since_open_ >= g_ewf_recycle_bytes.load(std::memory_order_relaxed)) recycle_locked();
+        if (should_renew_locked(offset, len)) recycle_locked();
+        note_regions_locked(offset, len);
         libewf_error_t* err = nullptr;
         ssize_t n = libewf_handle_read_random(handle_, buf, len, static_cast<off64_t>(offset), &err);
         if (n < 0) {
@@ -175,6 +176,30 @@ public:
     }
 
 private:
+    // libewf expands a table section's entries when any chunk it covers is read, so what a
+    // handle holds follows the parts of the image it has touched as much as the bytes it has
+    // read, and the walk reads little but all over the disk. The image is cut in regions of half
+    // the renewal size: a handle is renewed before it reads past that size, or before it touches
+    // a third distinct region.
+    uint64_t region_bytes() const {
+        return std::max<uint64_t>(g_ewf_recycle_bytes.load(std::memory_order_relaxed) / 2, 1);
+    }
+    // The regions of [offset, offset+len) the current handle has not touched yet.
+    std::vector<uint64_t> new_regions_locked(uint64_t offset, size_t len) const {
+        const uint64_t r = region_bytes();
+        std::vector<uint64_t> out;
+        for (uint64_t k = offset / r; k <= (offset + std::max<size_t>(len, 1) - 1) / r; ++k)
+            if (std::find(touched_.begin(), touched_.end(), k) == touched_.end()) out.push_back(k);
+        return out;
+    }
+    bool should_renew_locked(uint64_t offset, size_t len) const {
+        const uint64_t limit = g_ewf_recycle_bytes.load(std::memory_order_relaxed);
+        if (read_since_open_ >= limit) return true;
+        return !touched_.empty() && (touched_.size() + new_regions_locked(offset, len).size()) * region_bytes() > limit;
+    }
+    void note_regions_locked(uint64_t offset, size_t len) {
+        for (uint64_t k : new_regions_locked(offset, len)) touched_.push_back(k);
+    }
     static void add_new(std::vector<std::string>& to, std::vector<std::string> from) {
         for (auto& e : from)
             if (std::find(to.begin(), to.end(), e) == to.end()) to.push_back(std::move(e));
@@ -210,6 +235,7 @@ private:
         } catch (const ImageError&) {
             handle_ = old;
             read_since_open_ = 0;
+            touched_.clear();
             return;
         }
         libewf_handle_close(old, nullptr);
@@ -217,6 +243,7 @@ private:
         // Its many small allocations lie between others in the malloc arena: give the pages back.
         malloc_trim(0);
         read_since_open_ = 0;
+        touched_.clear();
         ++reopened_;
     }
 
@@ -252,6 +279,7 @@ private:
     mutable std::mutex mu_;
     std::string last_error_;
     uint64_t read_since_open_ = 0, reopened_ = 0;
+    std::vector<uint64_t> touched_;  // regions read through the current handle (region_bytes)
     std::vector<std::string> carried_;  // errors found by earlier handles
 };
 

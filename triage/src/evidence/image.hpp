@@ -63,7 +63,9 @@ std::unique_ptr<Image> open_image(const std::string& path);
 // libewf (the 2014 release Debian ships) keeps, per handle, the chunk-table entries of every
 // chunk it has read: about 4 MiB per GiB of image, so a terabyte E01 would need gigabytes per
 // handle. An E01 handle is therefore closed and opened again after this many bytes read through
-// it (default 1 GiB), the chunk checksum errors it had found carried over. Tests set it lower.
+// it (default 1 GiB), or before it touches a third region of half that size (scattered reads,
+// such as the walk's, load the tables of every part they touch), the chunk checksum errors it
+// had found carried over. Tests set it lower.
 void set_ewf_recycle_bytes(uint64_t bytes);
 uint64_t ewf_recycle_bytes();
 
