@@ -2,6 +2,7 @@
 // Every scan here runs twice: the default one read of the image, and --file-by-file (each file
 // read through TSK, the image hash on a read of its own); the index content must be equal. The
 // image hashes are checked against sha256sum/md5sum, the file hashes against fls/icat.
+#include "engine/image_stream.hpp"
 #include "support/harness.hpp"
 #include "support/images.hpp"
 
@@ -149,10 +150,28 @@ TEST_CASE("one sequential read: a partitioned disk with deleted and fragmented f
                     " </dev/null >/dev/null")
                 .rc == 0);
     th::TempDir e;
-    REQUIRE(th::scan({t / "disk.E01"}, e / "case") == 0);
+    REQUIRE(th::scan({t / "disk.E01"}, e / "case", "--jobs 4") == 0);
+    CHECK(scanned_audit(e / "case").at("stream_readers") == 2);
     CHECK(th::sql1(e / "case", "SELECT verification FROM evidence") == "verified");
     CHECK(th::img::row_set(e / "case") == th::img::row_set(c / "case"));
-    check_same_both_ways(t / "disk.E01", "--jobs 2");
+    check_same_both_ways(t / "disk.E01", "--jobs 2");  // one reader
+}
+
+TEST_CASE("stream readers: two for a raw image, one per two workers for a container, fewer for a large E01",
+          "[engine]") {
+    using triage::engine::ImageStream;
+    constexpr uint64_t GiB = 1ull << 30;
+    CHECK(ImageStream::readers_for("raw", GiB, 16) == 2);
+    CHECK(ImageStream::readers_for("split raw", GiB, 1) == 2);
+    CHECK(ImageStream::readers_for("E01", GiB, 1) == 1);
+    CHECK(ImageStream::readers_for("E01", GiB, 2) == 1);
+    CHECK(ImageStream::readers_for("E01", GiB, 4) == 2);
+    CHECK(ImageStream::readers_for("E01", GiB, 16) == 4);
+    // libewf's 8 bytes per 32 KiB chunk per handle: 16 MiB a handle at 64 GiB, 256 MiB at 1 TiB.
+    CHECK(ImageStream::readers_for("E01", 64 * GiB, 16) == 4);
+    CHECK(ImageStream::readers_for("E01", 128 * GiB, 16) == 2);
+    CHECK(ImageStream::readers_for("E01", 1024 * GiB, 16) == 1);
+    CHECK(ImageStream::readers_for("qcow", 1024 * GiB, 16) == 4);
 }
 
 TEST_CASE("one sequential read: files past the end of a truncated image are read through TSK, with its error",

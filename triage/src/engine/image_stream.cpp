@@ -59,6 +59,16 @@ private:
     std::thread md5_, sha_;
 };
 
+unsigned ImageStream::readers_for(const std::string& format, uint64_t image_size, unsigned jobs) {
+    if (format == "raw" || format == "split raw") return 2;
+    unsigned n = std::clamp(jobs / 2, 1u, 4u);
+    if (format == "E01") {
+        const uint64_t per_handle = image_size / 4096, together = 64ull << 20;
+        while (n > 1 && n * per_handle > together) --n;
+    }
+    return n;
+}
+
 ImageStream::ImageStream(const evidence::Image& img, unsigned readers, const std::atomic<bool>* cancel,
                          std::atomic<uint64_t>* progress)
     : size_(img.size()), cancel_(cancel), progress_(progress) {

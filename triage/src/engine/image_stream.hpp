@@ -26,6 +26,15 @@ class ImageStream {
 public:
     using ChunkFn = std::function<void(uint64_t offset, const uint8_t* data, size_t len)>;
 
+    // How many readers to give an image. A raw image's reads are copies from the page cache or
+    // plain disk reads: two keep a request in flight. A container's chunks must be inflated:
+    // one reader per two workers (the image hash and the files' detectors take the other
+    // cores), at most four, since the image hash's MD5 thread is slower than four inflaters.
+    // An E01 handle of Debian's libewf keeps 8 bytes for every 32 KiB chunk of the image from
+    // the moment it is opened (256 MiB per handle for a terabyte), so E01 readers are fewer,
+    // down to one, as long as their handles would hold more than 64 MiB together.
+    static unsigned readers_for(const std::string& format, uint64_t image_size, unsigned jobs);
+
     // readers: reader threads (each opens its own handle with Image::reopen()).
     ImageStream(const evidence::Image& img, unsigned readers, const std::atomic<bool>* cancel,
                 std::atomic<uint64_t>* progress);

@@ -1319,12 +1319,11 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
         evidence::ImageHashes hashes;
         std::unique_ptr<evidence::Image> hash_handle;
         std::unique_ptr<ImageStream> stream;
+        unsigned stream_readers = 0;
         std::thread hasher;
         if (opt.one_read) {
-            // Raw reads are memory copies from the page cache or plain disk reads: two readers
-            // keep a request in flight. An E01 chunk must be inflated: one reader per worker.
-            const unsigned readers = img->format() == "raw" || img->format() == "split raw" ? 2 : std::max(2u, jobs);
-            stream = std::make_unique<ImageStream>(*img, readers, &g_cancel, &progress.image_bytes);
+            stream_readers = ImageStream::readers_for(img->format(), img->size(), jobs);
+            stream = std::make_unique<ImageStream>(*img, stream_readers, &g_cancel, &progress.image_bytes);
         } else {
             hash_handle = img->reopen();
             hasher = std::thread([&] {
@@ -1432,6 +1431,7 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                                        {"content_bytes_read", progress.content_bytes.load()},
                                        {"read_mode", opt.one_read ? "one sequential read" : "file by file"},
                                        {"image_bytes_streamed", opt.one_read ? hashes.bytes : 0},
+                                       {"stream_readers", stream_readers},
                                        {"bytes_read_again", progress.targeted_bytes.load()},
                                        {"scan_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count()},
                                        {"index_writer",
