@@ -24,6 +24,11 @@ struct RecycleEvery {
     explicit RecycleEvery(uint64_t bytes) { ev::set_ewf_recycle_bytes(bytes); }
     ~RecycleEvery() { ev::set_ewf_recycle_bytes(saved); }
 };
+struct RegionPacing {
+    double saved = ev::ewf_region_pacing();
+    explicit RegionPacing(double factor) { ev::set_ewf_region_pacing(factor); }
+    ~RegionPacing() { ev::set_ewf_region_pacing(saved); }
+};
 
 // Every byte of the image, read front to back in 1 MiB requests, as one string.
 std::string read_all(ev::Image& img) {
@@ -59,28 +64,38 @@ TEST_CASE("an E01 handle renewed every MiB reads the same bytes and keeps the ch
         CHECK(img->integrity_errors().empty());
     }
 
+    // The two sections below renew every 8 MiB read, or on a third distinct 4 MiB region touched
+    // (libewf loads the table of every part a handle touches, as the walk's reads do all over the disk).
+    std::ifstream raw(src, std::ios::binary);
+    auto same_as_source = [&](ev::Image& img, uint64_t off) {
+        std::string got(4096, '\0'), want_bytes(4096, '\0');
+        REQUIRE(img.read(off, got.data(), got.size()) == 4096);
+        raw.seekg(static_cast<std::streamoff>(off));
+        raw.read(want_bytes.data(), static_cast<std::streamsize>(want_bytes.size()));
+        return got == want_bytes;
+    };
+
     SECTION("reads scattered over the image renew the handle though few bytes were read") {
-        // Every 8 MiB read, or a third distinct 4 MiB region touched (libewf loads the table of
-        // every part a handle touches, as the walk's reads do all over the disk).
         RecycleEvery every(8 << 20);
+        RegionPacing unpaced(0);
         auto img = ev::open_image(t / "d.E01");
-        std::ifstream raw(src, std::ios::binary);
-        auto same_as_source = [&](uint64_t off) {
-            std::string got(4096, '\0'), want_bytes(4096, '\0');
-            REQUIRE(img->read(off, got.data(), got.size()) == 4096);
-            raw.seekg(static_cast<std::streamoff>(off));
-            raw.read(want_bytes.data(), static_cast<std::streamsize>(want_bytes.size()));
-            return got == want_bytes;
-        };
-        // Back and forth within two regions: 400 KiB read, no renewal.
-        for (int i = 0; i < 50; ++i) {
-            CHECK(same_as_source(uint64_t(i % 2) * (4 << 20) + uint64_t(i) * 4096));
-        }
+        // Back and forth within two regions: 200 KiB read, no renewal.
+        for (int i = 0; i < 50; ++i) CHECK(same_as_source(*img, uint64_t(i % 2) * (4 << 20) + uint64_t(i) * 4096));
         CHECK(img->handles_renewed() == 0);
         // One page in each of the other ten regions: 40 KiB more, and a renewal every other region.
-        for (uint64_t r = 2; r < 12; ++r) CHECK(same_as_source(r * (4 << 20) + 12345));
+        for (uint64_t r = 2; r < 12; ++r) CHECK(same_as_source(*img, r * (4 << 20) + 12345));
         CHECK(img->handles_renewed() == 5);
         CHECK(img->integrity_errors().empty());
+    }
+
+    SECTION("renewal by regions waits for the handle to have lived its pacing; renewal by bytes does not") {
+        RecycleEvery every(8 << 20);
+        RegionPacing never(1e9);
+        auto img = ev::open_image(t / "d.E01");
+        for (uint64_t r = 0; r < 12; ++r) CHECK(same_as_source(*img, r * (4 << 20) + 12345));
+        CHECK(img->handles_renewed() == 0);
+        CHECK(triage::util::sha256_hex(read_all(*img)) == want);
+        CHECK(img->handles_renewed() >= 5);
     }
 
     SECTION("a corrupted chunk: reported as ewfverify reports it, after the handle that found it is gone") {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -116,6 +117,7 @@ std::string ewf_message(libewf_error_t* err) {
 }
 
 std::atomic<uint64_t> g_ewf_recycle_bytes{1ull << 30};
+std::atomic<double> g_ewf_region_pacing{20.0};
 
 class EwfImage final : public Image {
 public:
@@ -180,7 +182,10 @@ private:
     // handle holds follows the parts of the image it has touched as much as the bytes it has
     // read, and the walk reads little but all over the disk. The image is cut in regions of half
     // the renewal size: a handle is renewed before it reads past that size, or before it touches
-    // a third distinct region.
+    // a third distinct region. Opening costs time in proportion to the segments and the image
+    // (a fraction of a second for a terabyte), so a walk that jumps between regions must not
+    // renew on every jump: renewal by regions waits until the handle has lived the time it took
+    // to open times the pacing factor (20: at most 5 % of the time goes to opening).
     uint64_t region_bytes() const {
         return std::max<uint64_t>(g_ewf_recycle_bytes.load(std::memory_order_relaxed) / 2, 1);
     }
@@ -195,6 +200,10 @@ private:
     bool should_renew_locked(uint64_t offset, size_t len) const {
         const uint64_t limit = g_ewf_recycle_bytes.load(std::memory_order_relaxed);
         if (read_since_open_ >= limit) return true;
+        const double pacing = g_ewf_region_pacing.load(std::memory_order_relaxed);
+        if (pacing > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count() <
+                              pacing * open_seconds_)
+            return false;
         return !touched_.empty() && (touched_.size() + new_regions_locked(offset, len).size()) * region_bytes() > limit;
     }
     void note_regions_locked(uint64_t offset, size_t len) {
@@ -248,6 +257,12 @@ private:
     }
 
     void open_handle() {
+        const auto start = std::chrono::steady_clock::now();
+        open_handle_timed();
+        opened_at_ = std::chrono::steady_clock::now();
+        open_seconds_ = std::chrono::duration<double>(opened_at_ - start).count();
+    }
+    void open_handle_timed() {
         format_ = "E01";
         libewf_error_t* err = nullptr;
         if (libewf_handle_initialize(&handle_, &err) != 1) throw ImageError("libewf: " + ewf_message(err));
@@ -280,6 +295,8 @@ private:
     std::string last_error_;
     uint64_t read_since_open_ = 0, reopened_ = 0;
     std::vector<uint64_t> touched_;  // regions read through the current handle (region_bytes)
+    std::chrono::steady_clock::time_point opened_at_;
+    double open_seconds_ = 0;        // how long the current handle took to open
     std::vector<std::string> carried_;  // errors found by earlier handles
 };
 
@@ -287,6 +304,8 @@ private:
 
 void set_ewf_recycle_bytes(uint64_t bytes) { g_ewf_recycle_bytes = std::max<uint64_t>(bytes, 1); }
 uint64_t ewf_recycle_bytes() { return g_ewf_recycle_bytes.load(); }
+void set_ewf_region_pacing(double factor) { g_ewf_region_pacing = std::max(factor, 0.0); }
+double ewf_region_pacing() { return g_ewf_region_pacing.load(); }
 
 namespace {
 

@@ -68,6 +68,11 @@ std::unique_ptr<Image> open_image(const std::string& path);
 // had found carried over. Tests set it lower.
 void set_ewf_recycle_bytes(uint64_t bytes);
 uint64_t ewf_recycle_bytes();
+// Renewal by regions touched waits until a handle has lived this many times the time it took
+// to open (default 20), so that a walk jumping between regions of a large E01 does not spend
+// its time opening handles. 0: no wait (tests).
+void set_ewf_region_pacing(double factor);
+double ewf_region_pacing();
 
 // The segments of a split raw image that starts at first (.001/.000/.aa naming); a
 // single-element list when first has no successors.
