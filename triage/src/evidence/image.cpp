@@ -178,7 +178,7 @@ public:
     }
 
 private:
-    // libewf expands a table section's entries when any chunk it covers is read, so what a
+    // libewf expands the chunk table of a segment file when any chunk in it is read, so what a
     // handle holds follows the parts of the image it has touched as much as the bytes it has
     // read, and the walk reads little but all over the disk. The image is cut in regions of half
     // the renewal size: a handle is renewed before it reads past that size, or before it touches
