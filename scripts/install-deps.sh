@@ -7,7 +7,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
   build-essential cmake pkg-config git ca-certificates \
-  libtsk-dev libewf-dev libqcow-dev libyara-dev libhyperscan-dev libidn2-dev libssl-dev libsqlite3-dev \
+  libtsk-dev libewf-dev libdeflate-dev libqcow-dev libyara-dev libhyperscan-dev libidn2-dev libssl-dev libsqlite3-dev \
   libbfio-dev libvslvm-dev libvshadow-dev libluksde-dev libbde-dev libfvde-dev \
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2 \
   sleuthkit ewf-tools yara sqlite3 hashdeep \

@@ -1,5 +1,6 @@
 #include "evidence/image.hpp"
 
+#include <libdeflate.h>
 #include <libewf.h>
 #include <libqcow.h>
 
@@ -152,14 +153,34 @@ public:
         std::lock_guard lock(mu_);
         if (should_renew_locked(offset, len)) recycle_locked();
         note_regions_locked(offset, len);
-        libewf_error_t* err = nullptr;
-        ssize_t n = libewf_handle_read_random(handle_, buf, len, static_cast<off64_t>(offset), &err);
-        if (n < 0) {
-            last_error_ = ewf_message(err);
-            return -1;
+        // Whole chunks are read raw and inflated here; the rest, and any chunk that does not
+        // inflate or verify here, through libewf, which records its checksum errors.
+        auto* out = static_cast<uint8_t*>(buf);
+        size_t done = 0;
+        while (done < len) {
+            const uint64_t at = offset + done;
+            const size_t piece = inflater_ ? std::min<size_t>(len - done, chunk_size_ - at % chunk_size_) : len;
+            const bool whole = inflater_ && at % chunk_size_ == 0 && (piece == chunk_size_ || at + piece == size_);
+            if (whole && read_chunk_here_locked(at, out + done, piece)) {
+                done += piece;
+                continue;
+            }
+            libewf_error_t* err = nullptr;
+            const ssize_t n = libewf_handle_read_random(handle_, out + done, piece, static_cast<off64_t>(at), &err);
+            if (n < 0) {
+                last_error_ = ewf_message(err);
+                if (done == 0) return -1;
+                break;
+            }
+            done += static_cast<size_t>(n);
+            if (static_cast<size_t>(n) < piece) break;
         }
-        read_since_open_ += static_cast<uint64_t>(n);
-        return n;
+        read_since_open_ += done;
+        return static_cast<int64_t>(done);
+    }
+    uint64_t chunks_inflated_here() const override {
+        std::lock_guard lock(mu_);
+        return inflated_here_;
     }
     std::unique_ptr<Image> reopen() const override { return std::make_unique<EwfImage>(segments_); }
     std::vector<std::string> integrity_errors() override {
@@ -208,6 +229,45 @@ private:
     }
     void note_regions_locked(uint64_t offset, size_t len) {
         for (uint64_t k : new_regions_locked(offset, len)) touched_.push_back(k);
+    }
+    // One whole chunk at `at` (want bytes: the chunk size, less for the last one), read raw and
+    // inflated with libdeflate, which checks the zlib stream's Adler-32; a chunk stored
+    // uncompressed is checked against its stored Adler-32. False, with nothing recorded, when
+    // anything differs from that: the caller then reads the chunk through libewf.
+    bool read_chunk_here_locked(uint64_t at, uint8_t* out, size_t want) {
+        if (!inflater_) return false;
+        libewf_error_t* err = nullptr;
+        if (libewf_handle_seek_offset(handle_, static_cast<off64_t>(at), SEEK_SET, &err) < 0) {
+            libewf_error_free(&err);
+            return false;
+        }
+        int8_t compressed = 0, has_checksum = 0;
+        uint32_t checksum = 0;
+        uint8_t checksum_bytes[4] = {};
+        const ssize_t n = libewf_handle_read_chunk(handle_, raw_.data(), raw_.size(), &compressed, checksum_bytes,
+                                                   &checksum, &has_checksum, &err);
+        if (n <= 0) {
+            if (err) libewf_error_free(&err);
+            return false;
+        }
+        const size_t got = static_cast<size_t>(n);
+        if (compressed) {
+            size_t actual = 0;
+            if (libdeflate_zlib_decompress(inflater_.get(), raw_.data(), got, out, want, &actual) != LIBDEFLATE_SUCCESS ||
+                actual != want)
+                return false;
+        } else {
+            if (got < want) return false;
+            if (!has_checksum) {
+                if (got != want + 4) return false;
+                checksum = static_cast<uint32_t>(raw_[want]) | static_cast<uint32_t>(raw_[want + 1]) << 8 |
+                           static_cast<uint32_t>(raw_[want + 2]) << 16 | static_cast<uint32_t>(raw_[want + 3]) << 24;
+            }
+            if (libdeflate_adler32(1, raw_.data(), want) != checksum) return false;
+            std::memcpy(out, raw_.data(), want);
+        }
+        ++inflated_here_;
+        return true;
     }
     static void add_new(std::vector<std::string>& to, std::vector<std::string> from) {
         for (auto& e : from)
@@ -280,6 +340,15 @@ private:
         size_ = media;
         uint32_t bps = 0;
         if (libewf_handle_get_bytes_per_sector(handle_, &bps, nullptr) == 1 && bps >= 512) sector_size_ = bps;
+        uint32_t chunk = 0;
+        if (libewf_handle_get_chunk_size(handle_, &chunk, nullptr) == 1 && chunk >= 512 && chunk <= (64u << 20)) {
+            chunk_size_ = chunk;
+            // A chunk stored compressed is at most slightly larger than the chunk itself.
+            raw_.resize(chunk + chunk / 8 + 1024);
+            if (!inflater_) inflater_.reset(libdeflate_alloc_decompressor());
+        } else {
+            inflater_.reset();  // an unusual chunk size: libewf reads everything
+        }
         stored_.md5 = hash_value("MD5");
         stored_.sha1 = hash_value("SHA1");
     }
@@ -298,6 +367,12 @@ private:
     std::chrono::steady_clock::time_point opened_at_;
     double open_seconds_ = 0;        // how long the current handle took to open
     std::vector<std::string> carried_;  // errors found by earlier handles
+    struct FreeInflater {
+        void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+    };
+    std::unique_ptr<libdeflate_decompressor, FreeInflater> inflater_;
+    uint64_t chunk_size_ = 32768, inflated_here_ = 0;
+    std::vector<uint8_t> raw_;  // one chunk as stored
 };
 
 }  // namespace

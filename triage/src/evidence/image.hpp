@@ -33,6 +33,9 @@ public:
     virtual std::vector<std::string> integrity_errors() { return {}; }
     // How often the library handle was closed and opened again to bound its memory (E01).
     virtual uint64_t handles_renewed() const { return 0; }
+    // E01 chunks read raw from libewf and inflated here, their checksum verified (libdeflate);
+    // every other chunk went through libewf's own reading.
+    virtual uint64_t chunks_inflated_here() const { return 0; }
     // Gives back what the library keeps about the parts of the image read so far (E01: a fresh
     // handle), after reads scattered over the image that will not be repeated.
     virtual void release_caches() {}

@@ -1,0 +1,106 @@
+// E01 chunks are read raw from libewf and inflated by triage (libdeflate), each checked against
+// its Adler-32; a chunk that does not inflate or verify is read through libewf instead, which
+// records the checksum error and zeroes the chunk. Oracles: sha256sum of the source ewfacquire
+// read (clean images), `ewfexport -w`'s raw output (checksum failures zeroed, as libewf's
+// reading does), and the sectors ewfverify names.
+#include "evidence/image.hpp"
+#include "support/harness.hpp"
+#include "util/text.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace ev = triage::evidence;
+
+namespace {
+
+// The whole image read in requests of `step` bytes starting at `first` (then `first` bytes at 0).
+std::string read_all(ev::Image& img, size_t step, uint64_t first = 0) {
+    std::string out(img.size(), '\0');
+    auto read_range = [&](uint64_t from, uint64_t to) {
+        for (uint64_t off = from; off < to;) {
+            const int64_t n = img.read(off, out.data() + off, static_cast<size_t>(std::min<uint64_t>(step, to - off)));
+            REQUIRE(n > 0);
+            off += static_cast<uint64_t>(n);
+        }
+    };
+    read_range(first, img.size());
+    read_range(0, first);
+    return out;
+}
+
+std::string sha256_of_file(const std::string& path) { return th::run("sha256sum " + th::q(path)).out.substr(0, 64); }
+
+}  // namespace
+
+TEST_CASE("E01 chunks inflated by triage: the source's bytes; a corrupted chunk as libewf reads it, with ewfverify's error",
+          "[evidence]") {
+    th::TempDir t;
+    const std::string src = t / "src.raw";
+    // Random bytes (stored uncompressed, with their own Adler-32) followed by text and zeros
+    // (stored as zlib chunks), and a size that ends in a partial chunk.
+    REQUIRE(th::run("cd " + th::q(t.path) +
+                    " && head -c 5000000 /dev/urandom > src.raw"
+                    " && for i in $(seq 1 150000); do echo \"line $i of evidence text $((i * 7919 % 10007))\"; done >> src.raw"
+                    " && truncate -s 16000000 src.raw")
+                .rc == 0);
+    REQUIRE(th::run("cd " + th::q(t.path) + " && ewfacquire -u -q -t d -c deflate:fast -f encase6 -S 2MiB src.raw "
+                    "</dev/null >/dev/null 2>&1")
+                .rc == 0);
+    const std::string e01 = t / "d.E01";
+
+    SECTION("clean: every chunk inflated here, in aligned and unaligned requests") {
+        const std::string want = sha256_of_file(src);
+        auto img = ev::open_image(e01);
+        REQUIRE(img->size() == 16000000);
+        CHECK(triage::util::sha256_hex(read_all(*img, 4 << 20)) == want);
+        const uint64_t chunks = (img->size() + 32767) / 32768;
+        CHECK(img->chunks_inflated_here() == chunks);
+        // Requests that start inside a chunk: whole chunks in them are still inflated here.
+        auto again = ev::open_image(e01);
+        CHECK(triage::util::sha256_hex(read_all(*again, 100000, 12345)) == want);
+        CHECK(again->chunks_inflated_here() > chunks / 2);
+        CHECK(img->integrity_errors().empty());
+        CHECK(again->integrity_errors().empty());
+    }
+
+    SECTION("a corrupted compressed chunk and a corrupted stored one: libewf's bytes and ewfverify's sectors") {
+        // The first segment holds random bytes (stored chunks); the last one text (zlib chunks).
+        std::vector<std::string> segs;
+        for (const auto& e : std::filesystem::directory_iterator(t.path))
+            if (e.path().filename().string().rfind("d.E", 0) == 0) segs.push_back(e.path().string());
+        std::sort(segs.begin(), segs.end());
+        REQUIRE(segs.size() >= 3);
+        for (const std::string& seg : {segs.front(), segs.back()}) {
+            std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(seg) / 2));
+            f.write("\xde\xad\xbe\xef\xde\xad\xbe\xef", 8);
+        }
+        const auto verify = th::run("ewfverify -q " + th::q(e01) + " 2>&1");
+        std::vector<std::string> sectors;
+        std::vector<uint64_t> first_sector;
+        const std::regex at(R"(at sector\(s\): (\d+) - (\d+))");
+        for (std::sregex_iterator m(verify.out.begin(), verify.out.end(), at), end; m != end; ++m) {
+            sectors.push_back("sectors " + (*m)[1].str() + "-" + (*m)[2].str());
+            first_sector.push_back(std::stoull((*m)[1].str()));
+        }
+        REQUIRE(sectors.size() == 2);
+        CHECK(first_sector[0] * 512 < 5000000);  // a stored chunk (random bytes)
+        CHECK(first_sector[1] * 512 >= 5000000);  // a zlib chunk (text)
+        // libewf's reading zeroes the sectors of a chunk that fails its checksum, as `ewfexport -w` does.
+        REQUIRE(th::run("cd " + th::q(t.path) + " && ewfexport -q -u -w -f raw -t out d.E01 >/dev/null 2>&1").rc == 0);
+
+        auto img = ev::open_image(e01);
+        CHECK(triage::util::sha256_hex(read_all(*img, 4 << 20)) == sha256_of_file(t / "out.raw"));
+        CHECK(img->chunks_inflated_here() == (img->size() + 32767) / 32768 - 2);
+        const auto errors = img->integrity_errors();
+        REQUIRE(errors.size() == 2);
+        for (size_t i = 0; i < 2; ++i) CHECK(errors[i].find(sectors[i]) != std::string::npos);
+    }
+}
