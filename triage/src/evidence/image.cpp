@@ -151,8 +151,12 @@ public:
         if (offset >= size_) return 0;
         len = static_cast<size_t>(std::min<uint64_t>(len, size_ - offset));
         std::lock_guard lock(mu_);
-        if (should_renew_locked(offset, len)) recycle_locked();
-        note_regions_locked(offset, len);
+        std::vector<uint64_t> fresh = new_regions_locked(offset, len);
+        if (should_renew_locked(fresh.size())) {
+            recycle_locked();
+            fresh = new_regions_locked(offset, len);
+        }
+        touched_.insert(touched_.end(), fresh.begin(), fresh.end());
         // Whole chunks are read raw and inflated here; the rest, and any chunk that does not
         // inflate or verify here, through libewf, which records its checksum errors.
         auto* out = static_cast<uint8_t*>(buf);
@@ -218,17 +222,15 @@ private:
             if (std::find(touched_.begin(), touched_.end(), k) == touched_.end()) out.push_back(k);
         return out;
     }
-    bool should_renew_locked(uint64_t offset, size_t len) const {
+    // fresh: how many regions the coming read touches that the current handle has not.
+    bool should_renew_locked(size_t fresh) const {
         const uint64_t limit = g_ewf_recycle_bytes.load(std::memory_order_relaxed);
         if (read_since_open_ >= limit) return true;
         const double pacing = g_ewf_region_pacing.load(std::memory_order_relaxed);
         if (pacing > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count() <
                               pacing * open_seconds_)
             return false;
-        return !touched_.empty() && (touched_.size() + new_regions_locked(offset, len).size()) * region_bytes() > limit;
-    }
-    void note_regions_locked(uint64_t offset, size_t len) {
-        for (uint64_t k : new_regions_locked(offset, len)) touched_.push_back(k);
+        return !touched_.empty() && (touched_.size() + fresh) * region_bytes() > limit;
     }
     // One whole chunk at `at` (want bytes: the chunk size, less for the last one), read raw and
     // inflated with libdeflate, which checks the zlib stream's Adler-32; a chunk stored
