@@ -157,25 +157,15 @@ TEST_CASE("one sequential read: a partitioned disk with deleted and fragmented f
     check_same_both_ways(t / "disk.E01", "--jobs 1");  // one reader
 }
 
-TEST_CASE("stream readers: two for a raw image, one per two workers for a container (two to four), fewer for a large E01",
-          "[engine]") {
+TEST_CASE("stream readers: two for a raw image, one per two workers for a container (two to four)", "[engine]") {
     using triage::engine::ImageStream;
-    constexpr uint64_t GiB = 1ull << 30;
-    CHECK(ImageStream::readers_for("raw", GiB, 1, 16) == 2);
-    CHECK(ImageStream::readers_for("split raw", GiB, 4, 1) == 2);
-    CHECK(ImageStream::readers_for("E01", GiB, 1, 1) == 1);
-    CHECK(ImageStream::readers_for("E01", GiB, 1, 2) == 2);
-    CHECK(ImageStream::readers_for("E01", GiB, 1, 6) == 3);
-    CHECK(ImageStream::readers_for("E01", GiB, 1, 16) == 4);
-    // libewf's 8 bytes per 32 KiB chunk per handle (16 MiB a handle at 64 GiB, 256 MiB at 1 TiB),
-    // and about 32 per chunk of the segments a handle reads (a segment of 1.5 GiB: 1.5 MiB).
-    CHECK(ImageStream::readers_for("E01", 64 * GiB, 43, 16) == 3);
-    CHECK(ImageStream::readers_for("E01", 128 * GiB, 86, 16) == 1);
-    CHECK(ImageStream::readers_for("E01", 1024 * GiB, 683, 16) == 1);
-    // An E01 of one 64 GiB segment: each handle expands the whole image's table (64 MiB).
-    CHECK(ImageStream::readers_for("E01", 64 * GiB, 1, 16) == 1);
-    CHECK(ImageStream::readers_for("E01", 4 * GiB, 2, 2) == 2);
-    CHECK(ImageStream::readers_for("qcow", 1024 * GiB, 1, 16) == 4);
+    CHECK(ImageStream::readers_for("raw", 16) == 2);
+    CHECK(ImageStream::readers_for("split raw", 1) == 2);
+    CHECK(ImageStream::readers_for("E01", 1) == 1);
+    CHECK(ImageStream::readers_for("E01", 2) == 2);
+    CHECK(ImageStream::readers_for("E01", 6) == 3);
+    CHECK(ImageStream::readers_for("E01", 16) == 4);
+    CHECK(ImageStream::readers_for("qcow", 16) == 4);
 }
 
 TEST_CASE("one sequential read: files past the end of a truncated image are read through TSK, with its error",

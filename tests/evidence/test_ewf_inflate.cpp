@@ -14,6 +14,7 @@
 #include <fstream>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace ev = triage::evidence;
@@ -102,5 +103,32 @@ TEST_CASE("E01 chunks inflated by triage: the source's bytes; a corrupted chunk 
         const auto errors = img->integrity_errors();
         REQUIRE(errors.size() == 2);
         for (size_t i = 0; i < 2; ++i) CHECK(errors[i].find(sectors[i]) != std::string::npos);
+
+        // Views from reopen() share the image's libewf handle: four of them read the whole image
+        // at once, each on its own thread, with the same bytes, and what one of them found is
+        // what every one reports.
+        auto fresh = ev::open_image(e01);
+        std::vector<std::unique_ptr<ev::Image>> views;
+        for (int i = 0; i < 4; ++i) views.push_back(fresh->reopen());
+        std::vector<std::string> got(views.size());
+        std::vector<std::thread> threads;
+        for (size_t i = 0; i < views.size(); ++i)
+            threads.emplace_back([&, i] { got[i] = triage::util::sha256_hex(read_all(*views[i], 1 << 20, i * 100 * 32768)); });
+        for (auto& th : threads) th.join();
+        for (size_t i = 0; i < views.size(); ++i) {
+            CHECK(got[i] == sha256_of_file(t / "out.raw"));
+            CHECK(views[i]->chunks_inflated_here() == (img->size() + 32767) / 32768 - 2);
+        }
+        CHECK(fresh->chunks_inflated_here() == 0);
+        CHECK(fresh->integrity_errors() == errors);
+        CHECK(views[0]->integrity_errors() == errors);
+
+        // A scan whose stream readers share the walk's handle records each error once (the index
+        // keeps one row for one message at one place), and the image as not verified.
+        th::TempDir c;
+        th::scan({e01}, c / "case", "--jobs 4");
+        for (const auto& s : sectors)
+            CHECK(th::sql_int(c / "case", "SELECT count(*) FROM v_errors WHERE message LIKE '%" + s + " %'") == 1);
+        CHECK(th::sql1(c / "case", "SELECT verification FROM evidence") == "mismatch");
     }
 }

@@ -98,6 +98,25 @@ TEST_CASE("an E01 handle renewed every MiB reads the same bytes and keeps the ch
         CHECK(img->handles_renewed() >= 5);
     }
 
+    SECTION("a renewal that cannot open the evidence again: reads fail while it cannot, then read the source") {
+        RecycleEvery every(8 << 20);
+        auto img = ev::open_image(t / "d.E01");
+        std::string buf((8 << 20) - 4096, '\0');
+        REQUIRE(img->read(0, buf.data(), buf.size()) == (8 << 20) - 4096);
+        const std::string moved = t / "moved";
+        REQUIRE(th::run("mkdir " + th::q(moved) + " && mv " + th::q(t.path) + "/d.E0* " + th::q(moved)).rc == 0);
+        // Within the first 8 MiB the open handle still reads (its files stay open); past them it
+        // is renewed, which closes it first, and opening the files again fails.
+        CHECK(same_as_source(*img, 4096));
+        buf.resize(4096);
+        CHECK(img->read(9 << 20, buf.data(), buf.size()) < 0);
+        CHECK(img->read(20 << 20, buf.data(), buf.size()) < 0);
+        REQUIRE(th::run("mv " + th::q(moved) + "/d.E0* " + th::q(t.path)).rc == 0);
+        CHECK(same_as_source(*img, 20 << 20));
+        CHECK(triage::util::sha256_hex(read_all(*img)) == want);
+        CHECK(img->integrity_errors().empty());
+    }
+
     SECTION("a corrupted chunk: reported as ewfverify reports it, after the handle that found it is gone") {
         {
             std::fstream f(t / "d.E03", std::ios::in | std::ios::out | std::ios::binary);

@@ -59,15 +59,9 @@ private:
     std::thread md5_, sha_;
 };
 
-unsigned ImageStream::readers_for(const std::string& format, uint64_t image_size, size_t segments, unsigned jobs) {
+unsigned ImageStream::readers_for(const std::string& format, unsigned jobs) {
     if (format == "raw" || format == "split raw") return 2;
-    unsigned n = jobs <= 1 ? 1 : std::clamp(jobs / 2, 2u, 4u);
-    if (format == "E01") {
-        // 8 bytes per 32 KiB chunk of the image, and about 32 per chunk of a segment read.
-        const uint64_t per_handle = image_size / 4096 + image_size / std::max<size_t>(segments, 1) / 1024;
-        while (n > 1 && n * per_handle > (64ull << 20)) --n;
-    }
-    return n;
+    return jobs <= 1 ? 1 : std::clamp(jobs / 2, 2u, 4u);
 }
 
 ImageStream::ImageStream(const evidence::Image& img, unsigned readers, const std::atomic<bool>* cancel,

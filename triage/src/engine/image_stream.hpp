@@ -30,14 +30,11 @@ public:
     // plain disk reads: two keep a request in flight. A container's chunks must be inflated:
     // one reader per two workers (the image hash and the files' detectors take the other
     // cores), at least two (one for a single worker), at most four, since the image hash's MD5
-    // thread is slower than four inflaters. An E01 handle of Debian's libewf keeps 8 bytes for
-    // every 32 KiB chunk of the image from the moment it is opened (256 MiB per handle for a
-    // terabyte), and about 32 bytes for every chunk of a segment file it has read from (the
-    // whole image for an E01 of one segment), so E01 readers are fewer, down to one, as long as
-    // their handles would hold more than 64 MiB together.
-    static unsigned readers_for(const std::string& format, uint64_t image_size, size_t segments, unsigned jobs);
+    // thread is slower than four inflaters. The readers of an E01 share one libewf handle (see
+    // Image::reopen), so their number does not change what libewf holds.
+    static unsigned readers_for(const std::string& format, unsigned jobs);
 
-    // readers: reader threads (each opens its own handle with Image::reopen()).
+    // readers: reader threads (each reads through its own Image::reopen()).
     ImageStream(const evidence::Image& img, unsigned readers, const std::atomic<bool>* cancel,
                 std::atomic<uint64_t>* progress);
     ~ImageStream();

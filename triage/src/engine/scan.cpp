@@ -1322,7 +1322,7 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
         unsigned stream_readers = 0;
         std::thread hasher;
         if (opt.one_read) {
-            stream_readers = ImageStream::readers_for(img->format(), img->size(), img->segments().size(), jobs);
+            stream_readers = ImageStream::readers_for(img->format(), jobs);
             stream = std::make_unique<ImageStream>(*img, stream_readers, &g_cancel, &progress.image_bytes);
         } else {
             hash_handle = img->reopen();

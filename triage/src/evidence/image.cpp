@@ -120,97 +120,105 @@ std::string ewf_message(libewf_error_t* err) {
 std::atomic<uint64_t> g_ewf_recycle_bytes{1ull << 30};
 std::atomic<double> g_ewf_region_pacing{20.0};
 
-class EwfImage final : public Image {
+// One libewf handle on an E01, shared by every EwfImage opened on that evidence: the scan's
+// own (the walk, TSK) and the stream readers' (reopen()). From the moment it is opened a libewf
+// 2014 handle keeps 8 bytes for every 32 KiB chunk of the image (256 MiB for a terabyte), so
+// the readers do not each open one: they take turns with this handle to read chunks as stored
+// (a pread and a copy) and inflate them each on its own thread. Every field and every libewf
+// call is guarded by mu.
+//
+// What the handle holds beyond that follows the parts of the image read through it: libewf
+// expands the chunk table of a segment file when any chunk in it is read, and the walk reads
+// little but all over the disk. The image is cut in regions of half the renewal size: the handle
+// is renewed before the reads through it pass that size, or before they touch a third distinct
+// region. Opening costs time in proportion to the segments and the image (a fraction of a
+// second for a terabyte), so a walk that jumps between regions must not renew on every jump:
+// renewal by regions waits until the handle has lived the time it took to open times the pacing
+// factor (20: at most 5 % of the time goes to opening). The old handle is closed before the new
+// one opens, so that two never hold their tables at once.
+class EwfHandle {
 public:
-    explicit EwfImage(const std::string& first) {
-        libewf_error_t* err = nullptr;
-        char** names = nullptr;
-        int count = 0;
-        if (libewf_glob(first.c_str(), first.size(), LIBEWF_FORMAT_UNKNOWN, &names, &count, &err) == 1 &&
-            count > 0) {
-            for (int i = 0; i < count; ++i) segments_.emplace_back(names[i]);
-            libewf_glob_free(names, count, nullptr);
-        } else {
-            if (err) libewf_error_free(&err);
-            segments_ = {first};
-        }
-        open_handle();
-    }
-    explicit EwfImage(std::vector<std::string> segs) {
-        segments_ = std::move(segs);
-        open_handle();
-    }
-    ~EwfImage() override {
-        close_tsk();
-        if (handle_) {
-            libewf_handle_close(handle_, nullptr);
-            libewf_handle_free(&handle_, nullptr);
-        }
-    }
-    int64_t read(uint64_t offset, void* buf, size_t len) override {
-        if (offset >= size_) return 0;
-        len = static_cast<size_t>(std::min<uint64_t>(len, size_ - offset));
-        std::lock_guard lock(mu_);
+    explicit EwfHandle(std::vector<std::string> segments) : segments_(std::move(segments)) { open_locked(); }
+    ~EwfHandle() { close_locked(); }
+    EwfHandle(const EwfHandle&) = delete;
+    EwfHandle& operator=(const EwfHandle&) = delete;
+
+    std::mutex mu;
+
+    // Set by the first opening and kept: views read them without the lock.
+    const std::vector<std::string>& segments() const { return segments_; }
+    uint64_t size() const { return size_; }
+    unsigned sector_size() const { return sector_size_; }
+    uint64_t chunk_size() const { return chunk_size_; }  // 0: chunks are read through libewf only
+    const StoredHashes& stored() const { return stored_; }
+
+    // Before a read of [offset, offset+len): renews the handle when it is due. True if it did.
+    bool prepare_read_locked(uint64_t offset, size_t len) {
         std::vector<uint64_t> fresh = new_regions_locked(offset, len);
-        if (should_renew_locked(fresh.size())) {
-            recycle_locked();
+        bool renewed = false;
+        if (handle_ && should_renew_locked(fresh.size())) {
+            renewed = renew_locked();
             fresh = new_regions_locked(offset, len);
         }
         touched_.insert(touched_.end(), fresh.begin(), fresh.end());
-        // Whole chunks are read raw and inflated here; the rest, and any chunk that does not
-        // inflate or verify here, through libewf, which records its checksum errors.
-        auto* out = static_cast<uint8_t*>(buf);
-        size_t done = 0;
-        while (done < len) {
-            const uint64_t at = offset + done;
-            const size_t piece = inflater_ ? std::min<size_t>(len - done, chunk_size_ - at % chunk_size_) : len;
-            const bool whole = inflater_ && at % chunk_size_ == 0 && (piece == chunk_size_ || at + piece == size_);
-            if (whole && read_chunk_here_locked(at, out + done, piece)) {
-                done += piece;
-                continue;
-            }
-            libewf_error_t* err = nullptr;
-            const ssize_t n = libewf_handle_read_random(handle_, out + done, piece, static_cast<off64_t>(at), &err);
-            if (n < 0) {
-                last_error_ = ewf_message(err);
-                if (done == 0) return -1;
-                break;
-            }
-            done += static_cast<size_t>(n);
-            if (static_cast<size_t>(n) < piece) break;
+        read_since_open_ += len;
+        return renewed;
+    }
+
+    // One chunk at `at` as stored (see libewf_handle_read_chunk); at most raw_len bytes.
+    ssize_t read_chunk_locked(uint64_t at, uint8_t* raw, size_t raw_len, int8_t* compressed, uint8_t* checksum_bytes,
+                              uint32_t* checksum, int8_t* has_checksum) {
+        if (!handle_) return -1;
+        libewf_error_t* err = nullptr;
+        if (libewf_handle_seek_offset(handle_, static_cast<off64_t>(at), SEEK_SET, &err) < 0) {
+            libewf_error_free(&err);
+            return -1;
         }
-        read_since_open_ += done;
-        return static_cast<int64_t>(done);
+        const ssize_t n = libewf_handle_read_chunk(handle_, raw, raw_len, compressed, checksum_bytes, checksum,
+                                                   has_checksum, &err);
+        if (n < 0 && err) libewf_error_free(&err);
+        return n;
     }
-    uint64_t chunks_inflated_here() const override {
-        std::lock_guard lock(mu_);
-        return inflated_here_;
+
+    // Bytes through libewf, which zeroes a chunk failing its checksum and records the error.
+    ssize_t read_random_locked(uint8_t* out, size_t len, uint64_t at) {
+        if (!handle_) {  // an earlier renewal could not open the evidence again: try once more
+            try {
+                open_locked();
+            } catch (const ImageError&) {
+                return -1;
+            }
+        }
+        libewf_error_t* err = nullptr;
+        const ssize_t n = libewf_handle_read_random(handle_, out, len, static_cast<off64_t>(at), &err);
+        if (n < 0 && err) libewf_error_free(&err);
+        return n;
     }
-    std::unique_ptr<Image> reopen() const override { return std::make_unique<EwfImage>(segments_); }
-    std::vector<std::string> integrity_errors() override {
-        std::lock_guard lock(mu_);
+
+    // A fresh handle for the old one, keeping what the old one had found. The old one is closed
+    // first; if the evidence cannot be opened again, the reads that follow try again, and fail
+    // (each recorded where it was asked for) while it cannot.
+    bool renew_locked() {
+        if (!handle_) return false;
+        add_new(carried_, errors_of_handle_locked());
+        close_locked();
+        // Its many small allocations lie between others in the malloc arena: give the pages back.
+        malloc_trim(0);
+        try {
+            open_locked();
+        } catch (const ImageError&) {
+        }
+        return true;
+    }
+
+    // Chunk checksum errors and damaged segment files found by this handle and those before it.
+    std::vector<std::string> errors_locked() {
         std::vector<std::string> out = carried_;
-        add_new(out, handle_errors_locked());
+        add_new(out, errors_of_handle_locked());
         return out;
-    }
-    void release_caches() override {
-        std::lock_guard lock(mu_);
-        recycle_locked();
-    }
-    uint64_t handles_renewed() const override {
-        std::lock_guard lock(mu_);
-        return reopened_;
     }
 
 private:
-    // libewf expands the chunk table of a segment file when any chunk in it is read, so what a
-    // handle holds follows the parts of the image it has touched as much as the bytes it has
-    // read, and the walk reads little but all over the disk. The image is cut in regions of half
-    // the renewal size: a handle is renewed before it reads past that size, or before it touches
-    // a third distinct region. Opening costs time in proportion to the segments and the image
-    // (a fraction of a second for a terabyte), so a walk that jumps between regions must not
-    // renew on every jump: renewal by regions waits until the handle has lived the time it took
-    // to open times the pacing factor (20: at most 5 % of the time goes to opening).
     uint64_t region_bytes() const {
         return std::max<uint64_t>(g_ewf_recycle_bytes.load(std::memory_order_relaxed) / 2, 1);
     }
@@ -232,26 +240,193 @@ private:
             return false;
         return !touched_.empty() && (touched_.size() + fresh) * region_bytes() > limit;
     }
-    // One whole chunk at `at` (want bytes: the chunk size, less for the last one), read raw and
-    // inflated with libdeflate, which checks the zlib stream's Adler-32; a chunk stored
-    // uncompressed is checked against its stored Adler-32. False, with nothing recorded, when
-    // anything differs from that: the caller then reads the chunk through libewf.
-    bool read_chunk_here_locked(uint64_t at, uint8_t* out, size_t want) {
-        if (!inflater_) return false;
-        libewf_error_t* err = nullptr;
-        if (libewf_handle_seek_offset(handle_, static_cast<off64_t>(at), SEEK_SET, &err) < 0) {
-            libewf_error_free(&err);
-            return false;
+    static void add_new(std::vector<std::string>& to, std::vector<std::string> from) {
+        for (auto& e : from)
+            if (std::find(to.begin(), to.end(), e) == to.end()) to.push_back(std::move(e));
+    }
+    std::vector<std::string> errors_of_handle_locked() {
+        std::vector<std::string> out;
+        if (!handle_) return out;
+        // Segment files cut short or damaged (sections missing): libewf still opens what it can.
+        if (libewf_handle_segment_files_corrupted(handle_, nullptr) == 1)
+            out.push_back("E01 segment files are corrupted or truncated (sections missing after the last complete "
+                          "chunk); data past that point and the stored hashes may be lost");
+        uint32_t n = 0;
+        if (libewf_handle_get_number_of_checksum_errors(handle_, &n, nullptr) != 1) return out;
+        for (uint32_t i = 0; i < n; ++i) {
+            uint64_t start = 0, count = 0;
+            if (libewf_handle_get_checksum_error(handle_, i, &start, &count, nullptr) == 1)
+                out.push_back("E01 chunk checksum error: sectors " + std::to_string(start) + "-" +
+                              std::to_string(start + count - 1) + " (image offset " +
+                              std::to_string(start * sector_size_) + ", " + std::to_string(count * sector_size_) +
+                              " bytes)");
         }
+        return out;
+    }
+    void close_locked() {
+        if (!handle_) return;
+        libewf_handle_close(handle_, nullptr);
+        libewf_handle_free(&handle_, nullptr);
+        handle_ = nullptr;
+    }
+    // Opens the handle (timed, for the pacing) and starts its count of bytes and regions.
+    void open_locked() {
+        const auto start = std::chrono::steady_clock::now();
+        libewf_error_t* err = nullptr;
+        libewf_handle_t* h = nullptr;
+        if (libewf_handle_initialize(&h, &err) != 1) throw ImageError("libewf: " + ewf_message(err));
+        std::vector<char*> argv;
+        for (auto& s : segments_) argv.push_back(s.data());
+        if (libewf_handle_open(h, argv.data(), static_cast<int>(argv.size()), LIBEWF_OPEN_READ, &err) != 1) {
+            std::string m = ewf_message(err);
+            libewf_handle_free(&h, nullptr);
+            throw ImageError("cannot open E01 evidence '" + segments_.front() + "' (" +
+                             std::to_string(segments_.size()) + " segment(s)): " + m);
+        }
+        size64_t media = 0;
+        if (libewf_handle_get_media_size(h, &media, &err) != 1) {
+            std::string m = ewf_message(err);
+            libewf_handle_close(h, nullptr);
+            libewf_handle_free(&h, nullptr);
+            throw ImageError("cannot read media size of '" + segments_.front() + "': " + m);
+        }
+        handle_ = h;
+        if (!opened_once_) {
+            opened_once_ = true;
+            size_ = media;
+            uint32_t bps = 0;
+            if (libewf_handle_get_bytes_per_sector(handle_, &bps, nullptr) == 1 && bps >= 512) sector_size_ = bps;
+            uint32_t chunk = 0;
+            // An unusual chunk size (over 64 MiB): libewf reads everything.
+            if (libewf_handle_get_chunk_size(handle_, &chunk, nullptr) == 1 && chunk >= 512 && chunk <= (64u << 20))
+                chunk_size_ = chunk;
+            stored_.md5 = hash_value("MD5");
+            stored_.sha1 = hash_value("SHA1");
+        }
+        read_since_open_ = 0;
+        touched_.clear();
+        opened_at_ = std::chrono::steady_clock::now();
+        open_seconds_ = std::chrono::duration<double>(opened_at_ - start).count();
+    }
+    std::string hash_value(const char* id) {
+        uint8_t value[256] = {};
+        if (libewf_handle_get_utf8_hash_value(handle_, reinterpret_cast<const uint8_t*>(id), std::strlen(id), value,
+                                              sizeof value, nullptr) == 1)
+            return lower(reinterpret_cast<char*>(value));
+        return {};
+    }
+
+    std::vector<std::string> segments_;
+    libewf_handle_t* handle_ = nullptr;
+    bool opened_once_ = false;
+    uint64_t size_ = 0, chunk_size_ = 0;
+    unsigned sector_size_ = 512;
+    StoredHashes stored_;
+    uint64_t read_since_open_ = 0;
+    std::vector<uint64_t> touched_;  // regions read through the current handle (region_bytes)
+    std::chrono::steady_clock::time_point opened_at_;
+    double open_seconds_ = 0;           // how long the current handle took to open
+    std::vector<std::string> carried_;  // errors found by earlier handles
+};
+
+// An E01 as an Image: a view on the shared handle with its own buffer and inflater, so that
+// views on several threads inflate in parallel. Reads through one view are serialised.
+class EwfImage final : public Image {
+public:
+    explicit EwfImage(std::shared_ptr<EwfHandle> h) : h_(std::move(h)) {
+        segments_ = h_->segments();
+        format_ = "E01";
+        size_ = h_->size();
+        sector_size_ = h_->sector_size();
+        stored_ = h_->stored();
+        chunk_size_ = h_->chunk_size();
+        if (chunk_size_) {
+            // A chunk stored compressed is at most slightly larger than the chunk itself.
+            raw_.resize(chunk_size_ + chunk_size_ / 8 + 1024);
+            inflater_.reset(libdeflate_alloc_decompressor());
+        }
+    }
+    static std::unique_ptr<Image> open(const std::string& first) {
+        std::vector<std::string> segments;
+        libewf_error_t* err = nullptr;
+        char** names = nullptr;
+        int count = 0;
+        if (libewf_glob(first.c_str(), first.size(), LIBEWF_FORMAT_UNKNOWN, &names, &count, &err) == 1 && count > 0) {
+            for (int i = 0; i < count; ++i) segments.emplace_back(names[i]);
+            libewf_glob_free(names, count, nullptr);
+        } else {
+            if (err) libewf_error_free(&err);
+            segments = {first};
+        }
+        return std::make_unique<EwfImage>(std::make_shared<EwfHandle>(std::move(segments)));
+    }
+    ~EwfImage() override { close_tsk(); }
+
+    int64_t read(uint64_t offset, void* buf, size_t len) override {
+        if (offset >= size_) return 0;
+        len = static_cast<size_t>(std::min<uint64_t>(len, size_ - offset));
+        std::lock_guard own(mu_);
+        {
+            std::lock_guard lock(h_->mu);
+            if (h_->prepare_read_locked(offset, len)) ++renewed_;
+        }
+        // Whole chunks are read raw and inflated here; the rest, and any chunk that does not
+        // inflate or verify here, through libewf, which records its checksum errors.
+        auto* out = static_cast<uint8_t*>(buf);
+        size_t done = 0;
+        while (done < len) {
+            const uint64_t at = offset + done;
+            const size_t piece = inflater_ ? std::min<size_t>(len - done, chunk_size_ - at % chunk_size_) : len;
+            const bool whole = inflater_ && at % chunk_size_ == 0 && (piece == chunk_size_ || at + piece == size_);
+            if (whole && inflate_chunk(at, out + done, piece)) {
+                done += piece;
+                continue;
+            }
+            ssize_t n;
+            {
+                std::lock_guard lock(h_->mu);
+                n = h_->read_random_locked(out + done, piece, at);
+            }
+            if (n < 0) {
+                if (done == 0) return -1;
+                break;
+            }
+            done += static_cast<size_t>(n);
+            if (static_cast<size_t>(n) < piece) break;
+        }
+        return static_cast<int64_t>(done);
+    }
+    uint64_t chunks_inflated_here() const override { return inflated_here_.load(); }
+    // A view on the same handle (see EwfHandle): the stream's readers share the walk's handle.
+    std::unique_ptr<Image> reopen() const override { return std::make_unique<EwfImage>(h_); }
+    std::vector<std::string> integrity_errors() override {
+        std::lock_guard lock(h_->mu);
+        return h_->errors_locked();
+    }
+    void release_caches() override {
+        std::lock_guard lock(h_->mu);
+        if (h_->renew_locked()) ++renewed_;
+    }
+    // Renewals this view's reads (or release_caches) brought about: the views of one evidence
+    // add up to the handle's.
+    uint64_t handles_renewed() const override { return renewed_.load(); }
+
+private:
+    // One whole chunk at `at` (want bytes: the chunk size, less for the last one), read raw
+    // under the handle's lock and inflated here with libdeflate, which checks the zlib stream's
+    // Adler-32; a chunk stored uncompressed is checked against its stored Adler-32. False, with
+    // nothing recorded, when anything differs from that: the caller then reads it through libewf.
+    bool inflate_chunk(uint64_t at, uint8_t* out, size_t want) {
         int8_t compressed = 0, has_checksum = 0;
         uint32_t checksum = 0;
         uint8_t checksum_bytes[4] = {};
-        const ssize_t n = libewf_handle_read_chunk(handle_, raw_.data(), raw_.size(), &compressed, checksum_bytes,
-                                                   &checksum, &has_checksum, &err);
-        if (n <= 0) {
-            if (err) libewf_error_free(&err);
-            return false;
+        ssize_t n;
+        {
+            std::lock_guard lock(h_->mu);
+            n = h_->read_chunk_locked(at, raw_.data(), raw_.size(), &compressed, checksum_bytes, &checksum,
+                                      &has_checksum);
         }
+        if (n <= 0) return false;
         const size_t got = static_cast<size_t>(n);
         if (compressed) {
             size_t actual = 0;
@@ -271,109 +446,15 @@ private:
         ++inflated_here_;
         return true;
     }
-    static void add_new(std::vector<std::string>& to, std::vector<std::string> from) {
-        for (auto& e : from)
-            if (std::find(to.begin(), to.end(), e) == to.end()) to.push_back(std::move(e));
-    }
-    // What the current handle found: segment files cut short, chunk checksum errors.
-    std::vector<std::string> handle_errors_locked() {
-        std::vector<std::string> out;
-        // Segment files cut short or damaged (sections missing): libewf still opens what it can.
-        if (libewf_handle_segment_files_corrupted(handle_, nullptr) == 1)
-            out.push_back("E01 segment files are corrupted or truncated (sections missing after the last complete "
-                          "chunk); data past that point and the stored hashes may be lost");
-        uint32_t n = 0;
-        if (libewf_handle_get_number_of_checksum_errors(handle_, &n, nullptr) != 1) return out;
-        for (uint32_t i = 0; i < n; ++i) {
-            uint64_t start = 0, count = 0;
-            if (libewf_handle_get_checksum_error(handle_, i, &start, &count, nullptr) == 1)
-                out.push_back("E01 chunk checksum error: sectors " + std::to_string(start) + "-" +
-                              std::to_string(start + count - 1) + " (image offset " +
-                              std::to_string(start * sector_size_) + ", " + std::to_string(count * sector_size_) +
-                              " bytes)");
-        }
-        return out;
-    }
 
-    // A fresh handle for the old one (see set_ewf_recycle_bytes), keeping what the old one had
-    // found. If the evidence cannot be opened again, the old handle stays.
-    void recycle_locked() {
-        add_new(carried_, handle_errors_locked());
-        libewf_handle_t* old = handle_;
-        handle_ = nullptr;
-        try {
-            open_handle();
-        } catch (const ImageError&) {
-            handle_ = old;
-            read_since_open_ = 0;
-            touched_.clear();
-            return;
-        }
-        libewf_handle_close(old, nullptr);
-        libewf_handle_free(&old, nullptr);
-        // Its many small allocations lie between others in the malloc arena: give the pages back.
-        malloc_trim(0);
-        read_since_open_ = 0;
-        touched_.clear();
-        ++reopened_;
-    }
-
-    void open_handle() {
-        const auto start = std::chrono::steady_clock::now();
-        open_handle_timed();
-        opened_at_ = std::chrono::steady_clock::now();
-        open_seconds_ = std::chrono::duration<double>(opened_at_ - start).count();
-    }
-    void open_handle_timed() {
-        format_ = "E01";
-        libewf_error_t* err = nullptr;
-        if (libewf_handle_initialize(&handle_, &err) != 1) throw ImageError("libewf: " + ewf_message(err));
-        std::vector<char*> argv;
-        for (auto& s : segments_) argv.push_back(s.data());
-        if (libewf_handle_open(handle_, argv.data(), static_cast<int>(argv.size()), LIBEWF_OPEN_READ, &err) != 1) {
-            std::string m = ewf_message(err);
-            libewf_handle_free(&handle_, nullptr);
-            throw ImageError("cannot open E01 evidence '" + segments_.front() + "' (" +
-                             std::to_string(segments_.size()) + " segment(s)): " + m);
-        }
-        size64_t media = 0;
-        if (libewf_handle_get_media_size(handle_, &media, &err) != 1)
-            throw ImageError("cannot read media size of '" + segments_.front() + "': " + ewf_message(err));
-        size_ = media;
-        uint32_t bps = 0;
-        if (libewf_handle_get_bytes_per_sector(handle_, &bps, nullptr) == 1 && bps >= 512) sector_size_ = bps;
-        uint32_t chunk = 0;
-        if (libewf_handle_get_chunk_size(handle_, &chunk, nullptr) == 1 && chunk >= 512 && chunk <= (64u << 20)) {
-            chunk_size_ = chunk;
-            // A chunk stored compressed is at most slightly larger than the chunk itself.
-            raw_.resize(chunk + chunk / 8 + 1024);
-            if (!inflater_) inflater_.reset(libdeflate_alloc_decompressor());
-        } else {
-            inflater_.reset();  // an unusual chunk size: libewf reads everything
-        }
-        stored_.md5 = hash_value("MD5");
-        stored_.sha1 = hash_value("SHA1");
-    }
-    std::string hash_value(const char* id) {
-        uint8_t value[256] = {};
-        if (libewf_handle_get_utf8_hash_value(handle_, reinterpret_cast<const uint8_t*>(id), std::strlen(id), value,
-                                              sizeof value, nullptr) == 1)
-            return lower(reinterpret_cast<char*>(value));
-        return {};
-    }
-    libewf_handle_t* handle_ = nullptr;
-    mutable std::mutex mu_;
-    std::string last_error_;
-    uint64_t read_since_open_ = 0, reopened_ = 0;
-    std::vector<uint64_t> touched_;  // regions read through the current handle (region_bytes)
-    std::chrono::steady_clock::time_point opened_at_;
-    double open_seconds_ = 0;        // how long the current handle took to open
-    std::vector<std::string> carried_;  // errors found by earlier handles
+    std::shared_ptr<EwfHandle> h_;
+    std::mutex mu_;  // this view's buffer and inflater; taken before h_->mu, never after
+    std::atomic<uint64_t> renewed_{0}, inflated_here_{0};
     struct FreeInflater {
         void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
     };
     std::unique_ptr<libdeflate_decompressor, FreeInflater> inflater_;
-    uint64_t chunk_size_ = 32768, inflated_here_ = 0;
+    uint64_t chunk_size_ = 0;
     std::vector<uint8_t> raw_;  // one chunk as stored
 };
 
@@ -553,7 +634,7 @@ std::unique_ptr<Image> open_image(const std::string& path) {
 
     if (starts_with(head, "EVF\x09\x0d\x0a\xff\x00", 8) || starts_with(head, "LVF\x09\x0d\x0a\xff\x00", 8) ||
         starts_with(head, "EVF2\x0d\x0a\x81\x00", 8))
-        return std::make_unique<EwfImage>(path);
+        return EwfImage::open(path);
     if (starts_with(head, "QFI\xfb", 4)) return std::make_unique<QcowImage>(path);
     const TSK_IMG_TYPE_ENUM supported = tsk_img_type_supported();
     if (starts_with(head, "AFF10\r\n", 7)) {

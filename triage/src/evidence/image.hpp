@@ -27,7 +27,9 @@ public:
     // Reads up to len bytes at offset; returns bytes read (short at the end), -1 on error.
     // Safe to call from several threads.
     virtual int64_t read(uint64_t offset, void* buf, size_t len) = 0;
-    // Another independent handle on the same evidence (for a parallel sequential pass).
+    // Another handle on the same evidence, for a pass on another thread. Raw and split raw: its
+    // own files; an E01: a view on the same libewf handle (one handle's tables for the whole
+    // scan), with its own buffer, so that chunks are inflated on each view's thread.
     virtual std::unique_ptr<Image> reopen() const = 0;
     // Read problems the container itself detected (E01 chunk checksum errors), as text.
     virtual std::vector<std::string> integrity_errors() { return {}; }
