@@ -177,11 +177,17 @@ public:
         const ssize_t n = libewf_handle_read_chunk(handle_, raw, raw_len, compressed, checksum_bytes, checksum,
                                                    has_checksum, &err);
         if (n < 0 && err) libewf_error_free(&err);
+        if (n > 0) read_ok_since_open_ = true;
         return n;
     }
 
     // Bytes through libewf, which zeroes a chunk failing its checksum and records the error.
-    ssize_t read_random_locked(uint8_t* out, size_t len, uint64_t at) {
+    // libewf keeps the chunks read through a handle in one cache, which its raw chunk reads and
+    // its own reads share; on a damaged image, what earlier reads left there can make a read fail
+    // that a fresh handle makes (measured: a cut E01's first chunk, read by a stream reader after
+    // the walk). A read that fails on a handle that has read something is therefore tried once
+    // more on a fresh one; renewed counts that renewal.
+    ssize_t read_random_locked(uint8_t* out, size_t len, uint64_t at, uint64_t& renewed) {
         if (!handle_) {  // an earlier renewal could not open the evidence again: try once more
             try {
                 open_locked();
@@ -189,9 +195,12 @@ public:
                 return -1;
             }
         }
-        libewf_error_t* err = nullptr;
-        const ssize_t n = libewf_handle_read_random(handle_, out, len, static_cast<off64_t>(at), &err);
-        if (n < 0 && err) libewf_error_free(&err);
+        ssize_t n = read_random_once_locked(out, len, at);
+        if (n < 0 && read_ok_since_open_ && renew_locked()) {
+            ++renewed;
+            if (handle_) n = read_random_once_locked(out, len, at);
+        }
+        if (n > 0) read_ok_since_open_ = true;
         return n;
     }
 
@@ -239,6 +248,12 @@ private:
                               pacing * open_seconds_)
             return false;
         return !touched_.empty() && (touched_.size() + fresh) * region_bytes() > limit;
+    }
+    ssize_t read_random_once_locked(uint8_t* out, size_t len, uint64_t at) {
+        libewf_error_t* err = nullptr;
+        const ssize_t n = libewf_handle_read_random(handle_, out, len, static_cast<off64_t>(at), &err);
+        if (n < 0 && err) libewf_error_free(&err);
+        return n;
     }
     static void add_new(std::vector<std::string>& to, std::vector<std::string> from) {
         for (auto& e : from)
@@ -304,6 +319,7 @@ private:
             stored_.sha1 = hash_value("SHA1");
         }
         read_since_open_ = 0;
+        read_ok_since_open_ = false;
         touched_.clear();
         opened_at_ = std::chrono::steady_clock::now();
         open_seconds_ = std::chrono::duration<double>(opened_at_ - start).count();
@@ -323,6 +339,7 @@ private:
     unsigned sector_size_ = 512;
     StoredHashes stored_;
     uint64_t read_since_open_ = 0;
+    bool read_ok_since_open_ = false;  // a read through the current handle has given bytes
     std::vector<uint64_t> touched_;  // regions read through the current handle (region_bytes)
     std::chrono::steady_clock::time_point opened_at_;
     double open_seconds_ = 0;           // how long the current handle took to open
@@ -383,10 +400,12 @@ public:
                 continue;
             }
             ssize_t n;
+            uint64_t renewed = 0;
             {
                 std::lock_guard lock(h_->mu);
-                n = h_->read_random_locked(out + done, piece, at);
+                n = h_->read_random_locked(out + done, piece, at, renewed);
             }
+            renewed_ += renewed;
             if (n < 0) {
                 if (done == 0) return -1;
                 break;
