@@ -9,7 +9,9 @@
 //     with , " CR LF is quoted with its quotes doubled, and unquoting gives back the cleaned text;
 //   - util::json_escape: for valid UTF-8 the escaped literal parses (strictly) back to the input;
 //   - utf8_clean gives valid UTF-8 and leaves valid UTF-8 alone; xml_escape gives valid UTF-8
-//     without < > " ' or XML-forbidden control characters.
+//     without < > " ' or XML-forbidden control characters;
+//   - util::terminal_safe gives valid UTF-8 without C0, DEL or C1 controls, and reading its
+//     escapes back gives the input (the escaped form is unambiguous).
 #include "fuzz_check.hpp"
 #include "report/escape.hpp"
 #include "util/text.hpp"
@@ -117,6 +119,37 @@ void check_utf8_xml(const std::string& s) {
     for (unsigned char b : x) FUZZ_CHECK(b >= 0x20 || b == '\t' || b == '\n' || b == '\r', "xml_escape left control byte");
 }
 
+void check_terminal(const std::string& s) {
+    const std::string t = triage::util::terminal_safe(s);
+    FUZZ_CHECK(esc::valid_utf8(t), "terminal_safe gave invalid UTF-8");
+    std::string back;
+    const auto hex = [&](size_t i) { return static_cast<char>(std::stoi(t.substr(i, 2), nullptr, 16)); };
+    for (size_t i = 0; i < t.size(); ++i) {
+        const auto b = static_cast<unsigned char>(t[i]);
+        FUZZ_CHECK(b >= 0x20 && b != 0x7f, "terminal_safe left a control byte: " + triage_fuzz::shown(t));
+        FUZZ_CHECK(!(b == 0xc2 && i + 1 < t.size() && static_cast<unsigned char>(t[i + 1]) < 0xa0),
+                   "terminal_safe left a C1 control: " + triage_fuzz::shown(t));
+        if (b != '\\') {
+            back += t[i];
+            continue;
+        }
+        if (t.compare(i, 2, "\\\\") == 0) {
+            back += '\\';
+            i += 1;
+        } else if (t.compare(i, 2, "\\x") == 0 && i + 4 <= t.size()) {
+            back += hex(i + 2);
+            i += 3;
+        } else if (t.compare(i, 4, "\\u00") == 0 && i + 6 <= t.size()) {
+            back += '\xc2';
+            back += hex(i + 4);
+            i += 5;
+        } else {
+            triage_fuzz::fail(__FILE__, __LINE__, "terminal_safe escapes are well-formed", triage_fuzz::shown(t));
+        }
+    }
+    FUZZ_CHECK(back == s, "terminal_safe's escapes do not read back to the input: " + triage_fuzz::shown(t));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -126,5 +159,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_csv(s);
     check_json_escape(s);
     check_utf8_xml(s);
+    check_terminal(s);
     return 0;
 }

@@ -21,30 +21,12 @@ namespace fs = std::filesystem;
 
 namespace triage::exporter {
 
-namespace {
-// Length of the valid UTF-8 sequence at s[i] (1-4), or 0 when the bytes there are not one
-// (stray continuation bytes, overlong forms, surrogates, past U+10FFFF, cut short).
-size_t utf8_sequence(const std::string& s, size_t i) {
-    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = b(i);
-    if (c < 0x80) return 1;
-    size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (size_t k = 1; k < n; ++k)
-        if ((b(i + k) & 0xC0) != 0x80) return 0;
-    if ((c == 0xE0 && b(i + 1) < 0xA0) || (c == 0xED && b(i + 1) > 0x9F) || (c == 0xF0 && b(i + 1) < 0x90) ||
-        (c == 0xF4 && b(i + 1) > 0x8F))
-        return 0;
-    return n;
-}
-}  // namespace
-
 std::string safe_file_name(const std::string& evidence_name, size_t max_bytes) {
     std::string out;
     // Bytes that are not UTF-8 become '_' too: the name goes into the audit log (JSON) and
     // into examiners' tools, and a file system's name may be any bytes at all.
     for (size_t i = 0; i < evidence_name.size();) {
-        const size_t n = utf8_sequence(evidence_name, i);
+        const size_t n = util::utf8_sequence(evidence_name, i);
         const unsigned char c = static_cast<unsigned char>(evidence_name[i]);
         if (n == 0 || c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':') {
             out += '_';

@@ -1,45 +1,18 @@
 #include "report/escape.hpp"
 
+#include "util/text.hpp"
+
 #include <cstdint>
 
 namespace triage::report::exp {
 
 namespace {
-// Length of the valid UTF-8 sequence at s[i], or 0.
-size_t utf8_seq(std::string_view s, size_t i) {
-    auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char c = b(i);
-    if (c < 0x80) return 1;
-    size_t n;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    for (size_t k = 1; k < n; ++k) {
-        if ((b(i + k) & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (b(i + k) & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0;
-    if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return 0;
-    return n;
-}
 const char kReplacement[] = "\xEF\xBF\xBD";
 }  // namespace
 
 bool valid_utf8(std::string_view s) {
     for (size_t i = 0; i < s.size();) {
-        size_t n = utf8_seq(s, i);
+        size_t n = util::utf8_sequence(s, i);
         if (!n) return false;
         i += n;
     }
@@ -50,7 +23,7 @@ std::string utf8_clean(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     for (size_t i = 0; i < s.size();) {
-        size_t n = utf8_seq(s, i);
+        size_t n = util::utf8_sequence(s, i);
         if (!n) {
             out += kReplacement;
             ++i;
