@@ -188,13 +188,8 @@ public:
     // the walk). A read that fails on a handle that has read something is therefore tried once
     // more on a fresh one; renewed counts that renewal.
     ssize_t read_random_locked(uint8_t* out, size_t len, uint64_t at, uint64_t& renewed) {
-        if (!handle_) {  // an earlier renewal could not open the evidence again: try once more
-            try {
-                open_locked();
-            } catch (const ImageError&) {
-                return -1;
-            }
-        }
+        // An earlier renewal could not open the evidence again: try once more.
+        if (!handle_ && !try_open_locked()) return -1;
         ssize_t n = read_random_once_locked(out, len, at);
         if (n < 0 && read_ok_since_open_ && renew_locked()) {
             ++renewed;
@@ -213,10 +208,7 @@ public:
         close_locked();
         // Its many small allocations lie between others in the malloc arena: give the pages back.
         malloc_trim(0);
-        try {
-            open_locked();
-        } catch (const ImageError&) {
-        }
+        try_open_locked();  // when it cannot, the reads that follow fail and try again
         return true;
     }
 
@@ -283,6 +275,14 @@ private:
         libewf_handle_close(handle_, nullptr);
         libewf_handle_free(&handle_, nullptr);
         handle_ = nullptr;
+    }
+    bool try_open_locked() {
+        try {
+            open_locked();
+            return true;
+        } catch (const ImageError&) {
+            return false;
+        }
     }
     // Opens the handle (timed, for the pacing) and starts its count of bytes and regions.
     void open_locked() {
