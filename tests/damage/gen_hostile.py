@@ -3,7 +3,8 @@
 
 gen_hostile.py names OUT.img WORK ESCAPE_ABS
     An ext4 image (mke2fs -d, no metadata checksums) whose files carry hostile names: control
-    characters, markup and script payloads, backslashes, invalid UTF-8, 255-byte names, a file at
+    characters (C0 and C1), markup and script payloads, spreadsheet formulas, backslashes, invalid
+    UTF-8, 255-byte names, a file at
     the end of a 4,000-byte path of deep folders, and names no Linux tool can create - '../../x',
     '../../../x', '..', and the absolute path ESCAPE_ABS - written by replacing same-length
     placeholder names in the image's directory blocks.
@@ -39,6 +40,13 @@ def names_image(out, work, escape_abs):
         b"\xff\xfe-bad-utf8.txt",
         b"N" * 251 + b".txt",
         "é".encode() * 127 + b"x",
+        # U+009B, CSI as a C1 control: valid UTF-8, so TSK keeps it; a terminal may act on it.
+        b"c1-\xc2\x9b2J-\xc2\x9d0;title\xc2\x9c.txt",
+        # Spreadsheet formulas, if a CSV cell began with them.
+        b"=HYPERLINK(1).txt",
+        b"+SUM(1).txt",
+        b"-2+3.txt",
+        b"@cmd.txt",
     ]
     for i, n in enumerate(names):
         with open(os.path.join(tree.encode(), n), "wb") as f:

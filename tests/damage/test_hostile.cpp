@@ -7,11 +7,13 @@
 // for the names, sha256sum / head -c of /dev/zero for the contents, /usr/bin/time -f %M for the
 // peak resident set size.
 //
+#include "report/report_support.hpp"
 #include "support/harness.hpp"
 #include "support/images.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -147,6 +149,39 @@ TEST_CASE("hostile names: export writes only inside its folder, names are saniti
     CHECK(all.out.find("<img src=x") == std::string::npos);
     CHECK(all.out.find("\x1b[31m") == std::string::npos);
     CHECK(all.out.find('\x07') == std::string::npos);
+
+    // The report's files.csv: a name cell a spreadsheet would run as a formula (= + - @) starts
+    // with a single quote, and is otherwise the name fls lists; a path starts with '/' and is kept.
+    const auto rows = th::rep::parse_csv(th::rep::slurp(t / "report/files.csv"));
+    REQUIRE(rows.size() > 1);
+    REQUIRE(rows[0][5] == "name");
+    std::set<std::string> csv_names;
+    for (size_t i = 1; i < rows.size(); ++i) csv_names.insert(rows[i][5]);
+    for (const char* n : {"=HYPERLINK(1).txt", "+SUM(1).txt", "-2+3.txt", "@cmd.txt"}) {
+        INFO(n);
+        CHECK(th::run("fls -r " + th::q(img) + " | grep -F -e " + th::q(std::string(":\t") + n)).rc == 0);
+        CHECK(csv_names.count(std::string("'") + n) == 1);
+        CHECK(csv_names.count(n) == 0);
+        CHECK(th::sql_int(c, std::string("SELECT count(*) FROM v_files WHERE path = '/") + n + "'") == 1);
+    }
+
+    // `triage ls` on a terminal: one line per file, no control character from a name (C0, DEL,
+    // C1 such as U+009B, CSI), which are escaped; the C1 name is in the index as fls lists it.
+    REQUIRE(th::run("fls -r " + th::q(img) + " | grep -c -F -e " + th::q("c1-\xc2\x9b" "2J-")).out == "1\n");
+    REQUIRE(th::sql_int(c, "SELECT count(*) FROM v_files WHERE name = CAST(X'63312DC29B324A2DC29D303B7469746C65C29C2E747874' AS TEXT)") == 1);
+    auto listing = th::run(th::q(th::triage_bin()) + " ls " + th::q(c));
+    REQUIRE(listing.rc == 0);
+    CHECK(static_cast<int64_t>(std::count(listing.out.begin(), listing.out.end(), '\n')) ==
+          th::sql_int(c, "SELECT count(*) FROM v_files") + 1);
+    for (size_t i = 0; i < listing.out.size(); ++i) {
+        const auto ch = static_cast<unsigned char>(listing.out[i]);
+        if ((ch < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7f ||
+            (ch == 0xc2 && i + 1 < listing.out.size() && static_cast<unsigned char>(listing.out[i + 1]) < 0xa0)) {
+            FAIL_CHECK("control character 0x" << std::hex << int(ch) << " at byte " << std::dec << i << " of the listing");
+            break;
+        }
+    }
+    CHECK(listing.out.find("/c1-\\u009b2J-\\u009d0;title\\u009c.txt") != std::string::npos);
 }
 
 TEST_CASE("hostile archives: bombs, traversal and symlink members are bounded and write nothing", "[hostile]") {
@@ -288,4 +323,32 @@ TEST_CASE("a 10 GB sparse file inside an image: bounded memory and time, hash of
     INFO(x.err);
     CHECK(x.rc == 0);
     CHECK(th::img::file_hash(x.out.substr(0, x.out.find('\t'))) == ends);
+}
+
+TEST_CASE("a received hash set's malformed lines reach the examiner's terminal escaped", "[hostile]") {
+    // A hash set from another agency is input from outside: its bad lines are quoted in the import
+    // messages, and C1 controls (U+009B CSI, U+009D OSC: valid UTF-8) must not reach the terminal.
+    th::TempDir t;
+    const std::string csi = "\xc2\x9b", osc = "\xc2\x9d", st = "\xc2\x9c";
+    th::img::write_file(t / "bad.md5", "d41d8cd98f00b204e9800998ecf8427e  empty.txt\n" + csi + "2J" + osc + "0;owned" + st +
+                                           "  x.bin\n" + "one-field-only" + csi + "31m\n");
+    auto r = th::run(th::q(th::triage_bin()) + " hashset import --name recv --kind known-bad " + th::q(t / "bad.md5") +
+                     " --hashsets " + th::q(t / "sets"));
+    INFO(r.err);
+    REQUIRE(r.rc == 0);
+    CHECK(r.out.find("md5 1,") != std::string::npos);  // the good line was imported
+    CHECK(r.err.find("\\u009b2J\\u009d0;owned\\u009c") != std::string::npos);
+    CHECK(r.err.find("one-field-only\\u009b31m") != std::string::npos);
+    for (const std::string& s : {r.out, r.err})
+        for (size_t i = 0; i < s.size(); ++i) {
+            const auto ch = static_cast<unsigned char>(s[i]);
+            const bool c1 = ch == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) < 0xa0;
+            if ((ch < 0x20 && ch != '\n') || ch == 0x7f || c1) {
+                FAIL_CHECK("control character 0x" << std::hex << int(ch) << " at byte " << std::dec << i << ": " << s);
+                break;
+            }
+        }
+    // `hashset lookup` of the good hash finds it in the set (the import kept what was valid).
+    auto l = th::run(th::q(th::triage_bin()) + " hashset lookup d41d8cd98f00b204e9800998ecf8427e --hashsets " + th::q(t / "sets"));
+    CHECK(l.out.find("recv") != std::string::npos);
 }

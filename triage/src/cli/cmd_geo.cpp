@@ -3,6 +3,7 @@
 // Google Earth / QGIS or as GeoJSON.
 #include "cli/commands.hpp"
 #include "index/case_index.hpp"
+#include "util/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -48,7 +49,7 @@ std::vector<GeoPoint> load_points(index::CaseIndex& idx) {
             p.lon = d.at("longitude").get<double>();
             if (d.contains("altitude")) p.alt = d.at("altitude").get<double>();
         } catch (const std::exception& e) {
-            std::cerr << "triage export-geo: file " << p.file_id << " (" << p.path
+            std::cerr << "triage export-geo: file " << p.file_id << " (" << util::terminal_safe(p.path)
                       << "): unreadable GPS finding, skipped: " << e.what() << "\n";
             continue;
         }

@@ -1,6 +1,7 @@
 // `triage hashset import|list|remove|lookup`: the hash-set directory every scan uses.
 #include "cli/commands.hpp"
 #include "hashset/hashset.hpp"
+#include "util/text.hpp"
 
 #include <chrono>
 #include <iomanip>
@@ -34,9 +35,9 @@ int run_import(const std::string& file, hashset::ImportOptions o, const std::str
     o.kind = *hashset::kind_from_name(kind);
     try {
         auto r = hashset::import_file(file, o, [&](const std::string& line) {
-            if (!quiet) std::cerr << "triage hashset import: " << line << "\n";
+            if (!quiet) std::cerr << "triage hashset import: " << util::terminal_safe(line) << "\n";
         });
-        for (const auto& msg : r.messages) std::cerr << "triage hashset import: " << msg << "\n";
+        for (const auto& msg : r.messages) std::cerr << "triage hashset import: " << util::terminal_safe(msg) << "\n";
         if (r.problems > r.messages.size())
             std::cerr << "triage hashset import: ... and " << (r.problems - r.messages.size()) << " more problem(s)\n";
         const auto& m = r.manifest;
@@ -52,7 +53,7 @@ int run_import(const std::string& file, hashset::ImportOptions o, const std::str
                   << "  " << std::fixed << std::setprecision(2) << r.seconds << " s\n";
         return 0;
     } catch (const hashset::ImportError& e) {
-        std::cerr << "triage hashset import: " << e.what() << "\nno set was written; an existing set of that name is unchanged\n";
+        std::cerr << "triage hashset import: " << util::terminal_safe(e.what()) << "\nno set was written; an existing set of that name is unchanged\n";
         return 1;
     } catch (const std::invalid_argument& e) {
         std::cerr << "triage hashset import: " << e.what() << "\n";

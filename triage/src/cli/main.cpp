@@ -256,10 +256,9 @@ int cmd_ls(const std::string& case_dir, bool deleted, const std::string& glob, c
         std::cout << "file_id\tevidence\tpartition_offset\tallocated\tmeta_type\ttype\tsize\tmd5\tsha256\tmtime\tpath\n";
     while (s.step()) {
         for (int i = 0; i < 11; ++i) {
-            std::string v = s.col_null(i) ? "-" : s.col_text(i);
-            if (i == 10)
-                for (auto& c : v)
-                    if (static_cast<unsigned char>(c) < 0x20) c = '?';  // keep one line per file
+            // Control characters and bytes that are not UTF-8 are escaped: one line per file, and
+            // nothing in a name or a type can drive the terminal.
+            const std::string v = s.col_null(i) ? "-" : util::terminal_safe(s.col_text(i));
             std::cout << v << (i == 10 ? "\n" : "\t");
         }
     }
@@ -490,7 +489,7 @@ int main(int argc, char** argv) {
             if (dirs.empty() && std::filesystem::is_directory(engine::default_plugin_dir(), ec))
                 dirs.push_back(engine::default_plugin_dir());
             for (const auto& d : dirs)
-                for (const auto& problem : set.load_directory(d)) std::cerr << "triage: warning: " << problem << "\n";
+                for (const auto& problem : set.load_directory(d)) std::cerr << "triage: warning: " << util::terminal_safe(problem) << "\n";
             if (*pl) return cmd_plugins(set);
             try {
                 apply_preset(set, preset);
@@ -565,10 +564,10 @@ int main(int argc, char** argv) {
             return 0;
         }
     } catch (const evidence::ImageError& e) {
-        std::cerr << "triage: " << e.what() << "\n";
+        std::cerr << "triage: " << util::terminal_safe(e.what()) << "\n";
         return engine::kExitEvidenceUnreadable;
-    } catch (const std::exception& e) {
-        std::cerr << "triage: " << e.what() << "\n";
+    } catch (const std::exception& e) {  // e.g. an export's error, which names the file from the evidence
+        std::cerr << "triage: " << util::terminal_safe(e.what()) << "\n";
         return 1;
     }
     return 0;

@@ -1,6 +1,7 @@
 #include "engine/detector_instance.hpp"
 
 #include "engine/scan.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -26,8 +27,8 @@ void host_log(triage_host* h, int level, const char* message) {
     if (h->init_log) h->init_log->push_back({level, message});
     static std::mutex mu;
     std::lock_guard lock(mu);
-    std::cerr << "\n[" << h->det->desc->name << "] " << (level >= TRIAGE_LOG_ERROR ? "error: " : "warning: ") << message
-              << "\n";
+    std::cerr << "\n[" << h->det->desc->name << "] " << (level >= TRIAGE_LOG_ERROR ? "error: " : "warning: ")
+              << util::terminal_safe(message) << "\n";
 }
 
 int host_emit_finding(triage_host* h, const triage_finding* f) {

@@ -3,6 +3,7 @@
 // per-object budget, or runs out of its memory limit is killed, recorded, and restarted for the
 // next object. The child is this same executable started as `triage __plugin-host ...`.
 #include "engine/detector_instance.hpp"
+#include "util/text.hpp"
 
 #include <dlfcn.h>
 #include <poll.h>
@@ -427,7 +428,7 @@ private:
                     std::string msg = in.str();
                     if (in.ok && level >= TRIAGE_LOG_WARNING)
                         std::cerr << "\n[" << det_.desc->name << "] " << (level >= TRIAGE_LOG_ERROR ? "error: " : "warning: ")
-                                  << msg << "\n";
+                                  << util::terminal_safe(msg) << "\n";
                     break;
                 }
                 case kResult: {

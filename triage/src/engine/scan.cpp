@@ -1395,7 +1395,7 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
         }
         printer.stop();
         if (!fatal.empty()) {
-            std::cerr << "triage: scan of '" << path << "' stopped: " << fatal << "\n";
+            std::cerr << "triage: scan of '" << path << "' stopped: " << util::terminal_safe(fatal) << "\n";
             try {
                 idx.audit("scan failed", {{"evidence_id", evidence_id}, {"error", fatal}});
             } catch (...) {

@@ -1,5 +1,6 @@
 #include "report/html_report.hpp"
 
+#include "report/escape.hpp"
 #include "util/text.hpp"
 
 #include <kainjow/mustache.hpp>
@@ -761,19 +762,14 @@ mus::data to_data(const json& j) {
     }
 }
 
-std::string csv_cell(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
-
 // The full listing: files.csv (every column, RFC 4180) and the page script's data (the columns the
 // browser shows), both streamed from one query so a case of millions of files stays flat in memory.
 void write_listing(Builder& b, const fs::path& out_dir) {
+    // Which of the 23 columns below are numbers; the others are text from the evidence (names,
+    // types), which csv_field keeps from being read as a spreadsheet formula.
+    static constexpr bool kNumberColumn[23] = {true, true, true, false, false, false, true, true, false, false, true,
+                                               false, false, false, false, false, false, false, false, false,
+                                               true, true, false};
     std::string sql =
         "SELECT v.file_id, v.evidence_id, v.partition_offset, v.fs_type, v.path, v.name, v.meta_addr, v.allocated, "
         "v.meta_type, v.type, v.size, v.md5, v.sha1, v.sha256, v.mtime, v.atime, v.ctime, v.crtime, f.origin, f.content, " +
@@ -790,7 +786,7 @@ void write_listing(Builder& b, const fs::path& out_dir) {
     const std::string yes = b.tr("allocated"), no = b.tr("deleted");
     bool first = true;
     while (s.step()) {
-        for (int i = 0; i < 23; ++i) csv << (i ? "," : "") << csv_cell(s.col_text(i));
+        for (int i = 0; i < 23; ++i) csv << (i ? "," : "") << exp::csv_field(s.col_text(i), !kNumberColumn[i]);
         csv << "\r\n";
         std::string flags;
         if (s.col_int(20)) flags += b.tr("flag_sensitive");
