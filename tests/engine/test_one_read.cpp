@@ -152,6 +152,8 @@ TEST_CASE("one sequential read: a partitioned disk with deleted and fragmented f
     th::TempDir e;
     REQUIRE(th::scan({t / "disk.E01"}, e / "case", "--jobs 4") == 0);
     CHECK(scanned_audit(e / "case").at("stream_readers") == 2);
+    // Every chunk through triage's own chunk map: libewf was not asked for any.
+    CHECK(scanned_audit(e / "case").at("container_library_reads") == 0);
     CHECK(th::sql1(e / "case", "SELECT verification FROM evidence") == "verified");
     CHECK(th::img::row_set(e / "case") == th::img::row_set(c / "case"));
     check_same_both_ways(t / "disk.E01", "--jobs 1");  // one reader

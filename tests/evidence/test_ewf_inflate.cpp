@@ -1,13 +1,15 @@
-// E01 chunks are read raw from libewf and inflated by triage (libdeflate), each checked against
-// its Adler-32; a chunk that does not inflate or verify is read through libewf instead, which
-// records the checksum error and zeroes the chunk. Oracles: sha256sum of the source ewfacquire
+// E01 chunks are read raw (located by triage's chunk map, test_ewf_map.cpp) and inflated by
+// triage (libdeflate), each checked against its Adler-32; a chunk that does not inflate or verify
+// is read through libewf instead, which records the checksum error and zeroes the chunk. Oracles: sha256sum of the source ewfacquire
 // read (clean images), `ewfexport -w`'s raw output (checksum failures zeroed, as libewf's
 // reading does), and the sectors ewfverify names.
 #include "evidence/image.hpp"
+#include "evidence/image_reads.hpp"
 #include "support/harness.hpp"
 #include "util/text.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <algorithm>
@@ -18,27 +20,6 @@
 #include <vector>
 
 namespace ev = triage::evidence;
-
-namespace {
-
-// The whole image read in requests of `step` bytes starting at `first` (then `first` bytes at 0).
-std::string read_all(ev::Image& img, size_t step, uint64_t first = 0) {
-    std::string out(img.size(), '\0');
-    auto read_range = [&](uint64_t from, uint64_t to) {
-        for (uint64_t off = from; off < to;) {
-            const int64_t n = img.read(off, out.data() + off, static_cast<size_t>(std::min<uint64_t>(step, to - off)));
-            REQUIRE(n > 0);
-            off += static_cast<uint64_t>(n);
-        }
-    };
-    read_range(first, img.size());
-    read_range(0, first);
-    return out;
-}
-
-std::string sha256_of_file(const std::string& path) { return th::run("sha256sum " + th::q(path)).out.substr(0, 64); }
-
-}  // namespace
 
 TEST_CASE("E01 chunks inflated by triage: the source's bytes; a corrupted chunk as libewf reads it, with ewfverify's error",
           "[evidence]") {
@@ -57,15 +38,15 @@ TEST_CASE("E01 chunks inflated by triage: the source's bytes; a corrupted chunk 
     const std::string e01 = t / "d.E01";
 
     SECTION("clean: every chunk inflated here, in aligned and unaligned requests") {
-        const std::string want = sha256_of_file(src);
+        const std::string want = th::ev_reads::sha256_of(src);
         auto img = ev::open_image(e01);
         REQUIRE(img->size() == 16000000);
-        CHECK(triage::util::sha256_hex(read_all(*img, 4 << 20)) == want);
+        CHECK(triage::util::sha256_hex(th::ev_reads::read_all(*img, 4 << 20)) == want);
         const uint64_t chunks = (img->size() + 32767) / 32768;
         CHECK(img->chunks_inflated_here() == chunks);
         // Requests that start inside a chunk: whole chunks in them are still inflated here.
         auto again = ev::open_image(e01);
-        CHECK(triage::util::sha256_hex(read_all(*again, 100000, 12345)) == want);
+        CHECK(triage::util::sha256_hex(th::ev_reads::read_all(*again, 100000, 12345)) == want);
         CHECK(again->chunks_inflated_here() > chunks / 2);
         CHECK(img->integrity_errors().empty());
         CHECK(again->integrity_errors().empty());
@@ -98,7 +79,7 @@ TEST_CASE("E01 chunks inflated by triage: the source's bytes; a corrupted chunk 
         REQUIRE(th::run("cd " + th::q(t.path) + " && ewfexport -q -u -w -f raw -t out d.E01 >/dev/null 2>&1").rc == 0);
 
         auto img = ev::open_image(e01);
-        CHECK(triage::util::sha256_hex(read_all(*img, 4 << 20)) == sha256_of_file(t / "out.raw"));
+        CHECK(triage::util::sha256_hex(th::ev_reads::read_all(*img, 4 << 20)) == th::ev_reads::sha256_of(t / "out.raw"));
         CHECK(img->chunks_inflated_here() == (img->size() + 32767) / 32768 - 2);
         const auto errors = img->integrity_errors();
         REQUIRE(errors.size() == 2);
@@ -113,10 +94,10 @@ TEST_CASE("E01 chunks inflated by triage: the source's bytes; a corrupted chunk 
         std::vector<std::string> got(views.size());
         std::vector<std::thread> threads;
         for (size_t i = 0; i < views.size(); ++i)
-            threads.emplace_back([&, i] { got[i] = triage::util::sha256_hex(read_all(*views[i], 1 << 20, i * 100 * 32768)); });
+            threads.emplace_back([&, i] { got[i] = triage::util::sha256_hex(th::ev_reads::read_all(*views[i], 1 << 20, i * 100 * 32768)); });
         for (auto& th : threads) th.join();
         for (size_t i = 0; i < views.size(); ++i) {
-            CHECK(got[i] == sha256_of_file(t / "out.raw"));
+            CHECK(got[i] == th::ev_reads::sha256_of(t / "out.raw"));
             CHECK(views[i]->chunks_inflated_here() == (img->size() + 32767) / 32768 - 2);
         }
         CHECK(fresh->chunks_inflated_here() == 0);
@@ -130,6 +111,11 @@ TEST_CASE("E01 chunks inflated by triage: the source's bytes; a corrupted chunk 
         for (const auto& s : sectors)
             CHECK(th::sql_int(c / "case", "SELECT count(*) FROM v_errors WHERE message LIKE '%" + s + " %'") == 1);
         CHECK(th::sql1(c / "case", "SELECT verification FROM evidence") == "mismatch");
+        // The two chunks that did not verify were read through libewf, by the walk and the
+        // readers as each came to them.
+        const auto audit = nlohmann::json::parse(
+            th::sql1(c / "case", "SELECT detail FROM audit WHERE action = 'evidence scanned'"));
+        CHECK(audit.at("container_library_reads").get<uint64_t>() >= 2);
     }
 }
 

@@ -192,4 +192,10 @@ uint64_t ImageStream::handles_renewed() const {
     return n;
 }
 
+uint64_t ImageStream::library_reads() const {
+    uint64_t n = 0;
+    for (const auto& h : handles_) n += h->library_reads();
+    return n;
+}
+
 }  // namespace triage::engine

@@ -59,6 +59,8 @@ public:
     std::vector<std::string> integrity_errors() const;
     // How often the readers' library handles were renewed to bound their memory (E01).
     uint64_t handles_renewed() const;
+    // Reads the readers sent to the container's library (E01: chunks triage's map did not serve).
+    uint64_t library_reads() const;
 
     static constexpr size_t kChunk = 4 << 20;
 

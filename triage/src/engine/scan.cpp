@@ -1333,7 +1333,7 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
         }
 
         layout::WalkSummary summary;
-        uint64_t writer_ops = 0, writer_peak_bytes = 0, writer_full_waits = 0, handles_renewed = 0;
+        uint64_t writer_ops = 0, writer_peak_bytes = 0, writer_full_waits = 0, handles_renewed = 0, library_reads = 0;
         double writer_busy = 0;
         const auto scan_start = std::chrono::steady_clock::now();
         int walk_errors = 0;
@@ -1385,6 +1385,7 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                 writer_peak_bytes = writer.peak_bytes();
                 writer_full_waits = writer.full_waits();
                 handles_renewed = img->handles_renewed() + (stream ? stream->handles_renewed() : hash_handle->handles_renewed());
+                library_reads = img->library_reads() + (stream ? stream->library_reads() : hash_handle->library_reads());
             } catch (const std::exception& e) {
                 fatal = e.what();
                 if (hasher.joinable()) {
@@ -1440,6 +1441,7 @@ int run_scan(const ScanOptions& opt, const DetectorSet& detectors) {
                                          {"peak_queued_bytes", writer_peak_bytes},
                                          {"posts_waited_for_room", writer_full_waits}}},
                                        {"container_handles_renewed", handles_renewed},
+                                       {"container_library_reads", library_reads},
                                        {"snapshot_bytes_reused", progress.reused_bytes.load()},
                                        {"errors", nerr}});
         if (!hashes.complete) exit_code = kExitEvidenceUnreadable;

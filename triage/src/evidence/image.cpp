@@ -1,5 +1,7 @@
 #include "evidence/image.hpp"
 
+#include "util/text.hpp"
+
 #include <libdeflate.h>
 #include <libewf.h>
 #include <libqcow.h>
@@ -16,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -118,14 +121,195 @@ std::string ewf_message(libewf_error_t* err) {
 }
 
 std::atomic<uint64_t> g_ewf_recycle_bytes{1ull << 30};
+std::atomic<bool> g_ewf_chunk_map{true};
+
+uint32_t le32(const uint8_t* p) {
+    return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
+           static_cast<uint32_t>(p[3]) << 24;
+}
+uint64_t le64(const uint8_t* p) { return le32(p) | static_cast<uint64_t>(le32(p + 4)) << 32; }
+
+bool pread_all(int fd, void* buf, size_t len, uint64_t at) {
+    auto* out = static_cast<uint8_t*>(buf);
+    size_t done = 0;
+    while (done < len) {
+        const ssize_t n = ::pread(fd, out + done, len - done, static_cast<off_t>(at + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        done += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+struct Fd {
+    int fd = -1;
+    explicit Fd(int f = -1) : fd(f) {}
+    ~Fd() { reset(); }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    void reset(int f = -1) {
+        if (fd >= 0) ::close(fd);
+        fd = f;
+    }
+};
+
+// Where every chunk of an E01 lies, read from the segment files' own section descriptors and
+// table headers (EWF-E01 as EnCase 1 to 7, FTK Imager, linen and ewfacquire write it; see libewf's
+// "Expert Witness Compression Format" document). A table section lists the offsets of its
+// chunks (bit 31: compressed); EnCase 6 and later add a base offset. The chunks of a table lie
+// in the sectors section just before it (EnCase 2 and later) or, in EnCase 1, in the table
+// section itself after its entries. What is kept is one row per table, some 40 bytes for up to
+// 65,534 chunks; the entries are read when a chunk of that table is wanted. libewf, which keeps
+// 8 bytes for every chunk of the image from the moment it opens it (256 MiB for a terabyte),
+// is then needed only for what this map does not account for.
+//
+// The media's geometry comes from the volume section (EnCase 1 and later: 1,052 bytes) and the
+// stored hashes from the hash and digest sections, so that an intact E01 is opened without
+// libewf at all.
+//
+// build() gives nothing unless every descriptor, the volume section, the hash and digest
+// sections and every table header pass their Adler-32, each file's header names EWF-E01 (not
+// EWF-L01 or EWF2) with segment numbers in the file order, each file but the last ends in "next"
+// and the last in "done", and the tables count exactly the volume's chunks, which cover its
+// sectors. A table whose entries fail their own Adler-32 (the footer) is not used; and every chunk
+// read through the map must inflate to exactly its size, or match its stored Adler-32, or it is
+// read through libewf.
+struct EwfTable {
+    uint32_t file;        // index in the segment list
+    uint32_t count;       // entries
+    uint64_t entries_at;  // file offset of the entry array (its Adler-32 footer follows it)
+    uint64_t base;        // added to each entry's 31-bit offset (0 before EnCase 6)
+    uint64_t first_chunk;
+    uint64_t data_end;  // end of the data the table's last chunk lies in
+};
+
+class EwfChunkMap {
+public:
+    static std::optional<EwfChunkMap> build(const std::vector<std::string>& segments) {
+        EwfChunkMap m;
+        uint64_t next_chunk = 0, chunks = 0;
+        bool have_volume = false;
+        for (size_t i = 0; i < segments.size(); ++i) {
+            Fd f(::open(segments[i].c_str(), O_RDONLY | O_CLOEXEC));
+            struct stat st {};
+            if (f.fd < 0 || ::fstat(f.fd, &st) != 0) return std::nullopt;
+            const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+            uint8_t head[13];
+            if (!pread_all(f.fd, head, sizeof head, 0) || std::memcmp(head, "EVF\x09\x0d\x0a\xff\x00", 8) != 0 ||
+                head[8] != 1 || (head[9] | head[10] << 8) != static_cast<int>(i + 1))
+                return std::nullopt;
+            const bool last = i + 1 == segments.size();
+            uint64_t off = 13, sectors_end = 0;
+            bool ended = false;
+            for (int n = 0; n < 1000000 && !ended; ++n) {
+                uint8_t d[76];
+                if (off + sizeof d > file_size || !pread_all(f.fd, d, sizeof d, off) ||
+                    libdeflate_adler32(1, d, 72) != le32(d + 72))
+                    return std::nullopt;
+                const std::string type(reinterpret_cast<const char*>(d), strnlen(reinterpret_cast<const char*>(d), 16));
+                const uint64_t next = le64(d + 16), size = le64(d + 24);
+                if (type == "sectors") {
+                    if (size < sizeof d || off + size > file_size) return std::nullopt;
+                    sectors_end = off + size;
+                } else if ((type == "volume" || type == "disk") && i == 0) {
+                    uint8_t v[1052];
+                    if (have_volume || size < 76 + sizeof v || off + 76 + sizeof v > file_size ||
+                        !pread_all(f.fd, v, sizeof v, off + 76) || libdeflate_adler32(1, v, 1048) != le32(v + 1048))
+                        return std::nullopt;
+                    have_volume = true;
+                    chunks = le32(v + 4);
+                    const uint64_t per_chunk = le32(v + 8), sector = le32(v + 12), sectors = le64(v + 16);
+                    m.sector_size_ = static_cast<unsigned>(sector);
+                    m.chunk_size_ = per_chunk * sector;
+                    m.media_size_ = sectors * sector;
+                    if (sector < 512 || sector > 65536 || per_chunk == 0 || m.chunk_size_ > (64u << 20) ||
+                        sectors > (~0ull >> 20) || chunks != (m.media_size_ + m.chunk_size_ - 1) / m.chunk_size_)
+                        return std::nullopt;
+                } else if (type == "xhash") {
+                    m.hashes_elsewhere_ = true;  // libewf's EWFX: hashes in compressed XML
+                } else if (type == "hash" || type == "digest") {
+                    const bool digest = type == "digest";
+                    uint8_t h[80];
+                    const size_t n = digest ? 80 : 36;
+                    if (size < 76 + n || off + 76 + n > file_size || !pread_all(f.fd, h, n, off + 76) ||
+                        libdeflate_adler32(1, h, n - 4) != le32(h + n - 4))
+                        return std::nullopt;
+                    // All zeros: not computed.
+                    const auto hex = [](const uint8_t* b, size_t len) {
+                        return std::all_of(b, b + len, [](uint8_t c) { return c == 0; }) ? std::string()
+                                                                                        : util::to_hex(b, len);
+                    };
+                    if (const std::string md5 = hex(h, 16); !md5.empty()) m.stored_.md5 = md5;
+                    if (digest)
+                        if (const std::string sha1 = hex(h + 16, 20); !sha1.empty()) m.stored_.sha1 = sha1;
+                } else if (type == "table") {
+                    uint8_t h[24];
+                    if (off + 100 > file_size || !pread_all(f.fd, h, sizeof h, off + 76) ||
+                        libdeflate_adler32(1, h, 20) != le32(h + 20))
+                        return std::nullopt;
+                    EwfTable t{static_cast<uint32_t>(i), le32(h), off + 100, le64(h + 8), next_chunk, 0};
+                    if (t.count == 0 || t.entries_at + 4ull * t.count + 4 > file_size) return std::nullopt;
+                    // The chunks lie in the sectors section before the table, or (EnCase 1) in
+                    // the table section after its entries.
+                    t.data_end = sectors_end ? sectors_end : off + size;
+                    if (t.data_end > file_size) return std::nullopt;
+                    sectors_end = 0;
+                    m.tables_.push_back(t);
+                    next_chunk += t.count;
+                } else if (type == "done" || type == "next") {
+                    if ((type == "done") != last) return std::nullopt;
+                    ended = true;
+                    continue;
+                }
+                if (next <= off) return std::nullopt;
+                off = next;
+            }
+            if (!ended) return std::nullopt;
+        }
+        if (!have_volume || next_chunk != chunks || m.tables_.empty()) return std::nullopt;
+        // SMART and EWF (ASR Data's) tables have no Adler-32 footer to check their entries by:
+        // a first table that does not pass it leaves the set to libewf.
+        const EwfTable& t = m.tables_.front();
+        Fd f(::open(segments[t.file].c_str(), O_RDONLY | O_CLOEXEC));
+        std::vector<uint8_t> entries(4ull * t.count + 4);
+        if (f.fd < 0 || !pread_all(f.fd, entries.data(), entries.size(), t.entries_at) ||
+            libdeflate_adler32(1, entries.data(), 4ull * t.count) != le32(entries.data() + 4ull * t.count))
+            return std::nullopt;
+        return m;
+    }
+
+    const std::vector<EwfTable>& tables() const { return tables_; }
+    uint64_t media_size() const { return media_size_; }
+    uint64_t chunk_size() const { return chunk_size_; }
+    unsigned sector_size() const { return sector_size_; }
+    // Hashes the acquisition stored in the hash and digest sections; empty when none is.
+    const StoredHashes& stored() const { return stored_; }
+    // Hashes may also be where only libewf reads them (an xhash section).
+    bool hashes_elsewhere() const { return hashes_elsewhere_; }
+    // The table holding chunk `chunk` (< the image's chunks).
+    size_t table_of(uint64_t chunk) const {
+        auto it = std::upper_bound(tables_.begin(), tables_.end(), chunk,
+                                   [](uint64_t c, const EwfTable& t) { return c < t.first_chunk; });
+        return static_cast<size_t>(it - tables_.begin()) - 1;
+    }
+
+private:
+    std::vector<EwfTable> tables_;
+    uint64_t media_size_ = 0, chunk_size_ = 0;
+    unsigned sector_size_ = 512;
+    StoredHashes stored_;
+    bool hashes_elsewhere_ = false;
+};
+
 std::atomic<double> g_ewf_region_pacing{20.0};
 
-// One libewf handle on an E01, shared by every EwfImage opened on that evidence: the scan's
-// own (the walk, TSK) and the stream readers' (reopen()). From the moment it is opened a libewf
-// 2014 handle keeps 8 bytes for every 32 KiB chunk of the image (256 MiB for a terabyte), so
-// the readers do not each open one: they take turns with this handle to read chunks as stored
-// (a pread and a copy) and inflate them each on its own thread. Every field and every libewf
-// call is guarded by mu.
+// An E01's chunk map and its one libewf handle, shared by every EwfImage opened on that
+// evidence: the scan's own (the walk, TSK) and the stream readers' (reopen()). With the map the
+// views read chunks themselves and libewf is opened only when one does not verify. Without it,
+// they take turns with this handle to read chunks as stored (a pread and a copy) and inflate
+// them each on its own thread: from the moment it is opened a libewf 2014 handle keeps 8 bytes
+// for every 32 KiB chunk of the image (256 MiB for a terabyte), so the readers do not each open
+// one. Every field but the map and the media's geometry, and every libewf call, is guarded by mu.
 //
 // What the handle holds beyond that follows the parts of the image read through it: libewf
 // expands the chunk table of a segment file when any chunk in it is read, and the walk reads
@@ -138,7 +322,33 @@ std::atomic<double> g_ewf_region_pacing{20.0};
 // one opens, so that two never hold their tables at once.
 class EwfHandle {
 public:
-    explicit EwfHandle(std::vector<std::string> segments) : segments_(std::move(segments)) { open_locked(); }
+    explicit EwfHandle(std::vector<std::string> segments) : segments_(std::move(segments)) {
+        // An intact E01 is opened by triage's own map, without libewf: its handle (and the 8
+        // bytes per chunk it holds from the moment it opens) is opened only for a read the map
+        // cannot serve (a chunk that does not verify, which libewf then zeroes and records), and
+        // renewed as before while it is open. A segment set the map does not account for is read
+        // through libewf alone, as before.
+        if (g_ewf_chunk_map.load())
+            if (auto m = EwfChunkMap::build(segments_)) {
+                map_ = std::make_shared<const EwfChunkMap>(std::move(*m));
+                opened_once_ = true;
+                size_ = map_->media_size();
+                sector_size_ = map_->sector_size();
+                chunk_size_ = map_->chunk_size();
+                stored_ = map_->stored();
+                // Hashes kept where only libewf reads them (its own EWFX's xhash section): ask
+                // libewf, then close its handle.
+                if (map_->hashes_elsewhere() && try_open_locked()) {
+                    stored_.md5 = hash_value("MD5");
+                    stored_.sha1 = hash_value("SHA1");
+                    add_new(carried_, errors_of_handle_locked());
+                    close_locked();
+                    malloc_trim(0);
+                }
+                return;
+            }
+        open_locked();
+    }
     ~EwfHandle() { close_locked(); }
     EwfHandle(const EwfHandle&) = delete;
     EwfHandle& operator=(const EwfHandle&) = delete;
@@ -151,6 +361,9 @@ public:
     unsigned sector_size() const { return sector_size_; }
     uint64_t chunk_size() const { return chunk_size_; }  // 0: chunks are read through libewf only
     const StoredHashes& stored() const { return stored_; }
+    // Where the chunks lie (see EwfChunkMap); null when libewf reads everything. Set once.
+    const std::shared_ptr<const EwfChunkMap>& map() const { return map_; }
+    bool library_open_locked() const { return handle_ != nullptr; }
 
     // Before a read of [offset, offset+len): renews the handle when it is due. True if it did.
     bool prepare_read_locked(uint64_t offset, size_t len) {
@@ -333,6 +546,7 @@ private:
     }
 
     std::vector<std::string> segments_;
+    std::shared_ptr<const EwfChunkMap> map_;
     libewf_handle_t* handle_ = nullptr;
     bool opened_once_ = false;
     uint64_t size_ = 0, chunk_size_ = 0;
@@ -357,6 +571,7 @@ public:
         sector_size_ = h_->sector_size();
         stored_ = h_->stored();
         chunk_size_ = h_->chunk_size();
+        map_ = h_->map();
         if (chunk_size_) {
             // A chunk stored compressed is at most slightly larger than the chunk itself.
             raw_.resize(chunk_size_ + chunk_size_ / 8 + 1024);
@@ -383,19 +598,18 @@ public:
         if (offset >= size_) return 0;
         len = static_cast<size_t>(std::min<uint64_t>(len, size_ - offset));
         std::lock_guard own(mu_);
-        {
+        if (!map_) {  // every read goes through the handle: its renewal counts all of them
             std::lock_guard lock(h_->mu);
             if (h_->prepare_read_locked(offset, len)) ++renewed_;
         }
-        // Whole chunks are read raw and inflated here; the rest, and any chunk that does not
-        // inflate or verify here, through libewf, which records its checksum errors.
+        // Chunk by chunk: read here when possible (read_here), otherwise through libewf, which
+        // records its checksum errors.
         auto* out = static_cast<uint8_t*>(buf);
         size_t done = 0;
         while (done < len) {
             const uint64_t at = offset + done;
-            const size_t piece = inflater_ ? std::min<size_t>(len - done, chunk_size_ - at % chunk_size_) : len;
-            const bool whole = inflater_ && at % chunk_size_ == 0 && (piece == chunk_size_ || at + piece == size_);
-            if (whole && inflate_chunk(at, out + done, piece)) {
+            const size_t piece = chunk_size_ ? std::min<size_t>(len - done, chunk_size_ - at % chunk_size_) : len - done;
+            if (chunk_size_ && read_here(at, piece, out + done)) {
                 done += piece;
                 continue;
             }
@@ -403,9 +617,11 @@ public:
             uint64_t renewed = 0;
             {
                 std::lock_guard lock(h_->mu);
+                if (map_ && h_->prepare_read_locked(at, piece)) ++renewed;
                 n = h_->read_random_locked(out + done, piece, at, renewed);
             }
             renewed_ += renewed;
+            ++library_reads_;
             if (n < 0) {
                 if (done == 0) return -1;
                 break;
@@ -416,6 +632,11 @@ public:
         return static_cast<int64_t>(done);
     }
     uint64_t chunks_inflated_here() const override { return inflated_here_.load(); }
+    uint64_t library_reads() const override { return library_reads_.load(); }
+    bool library_handle_open() const override {
+        std::lock_guard lock(h_->mu);
+        return h_->library_open_locked();
+    }
     // A view on the same handle (see EwfHandle): the stream's readers share the walk's handle.
     std::unique_ptr<Image> reopen() const override { return std::make_unique<EwfImage>(h_); }
     std::vector<std::string> integrity_errors() override {
@@ -431,6 +652,80 @@ public:
     uint64_t handles_renewed() const override { return renewed_.load(); }
 
 private:
+    // The piece at `at` (within one chunk) read here rather than through libewf. With the chunk
+    // map, any piece: its chunk is located, read with pread and inflated or checked on this
+    // view's thread without the handle's lock, and a piece of a chunk comes from the last chunk
+    // this view decoded (TSK's reads are small). Without the map, whole chunks read raw through
+    // libewf. False when the chunk is not read or does not verify here.
+    bool read_here(uint64_t at, size_t piece, uint8_t* out) {
+        const uint64_t chunk = at / chunk_size_, in = at % chunk_size_;
+        const size_t want = static_cast<size_t>(std::min<uint64_t>(chunk_size_, size_ - chunk * chunk_size_));
+        if (in == 0 && piece == want) return map_ ? map_chunk(chunk, want, out) : inflate_chunk(at, out, want);
+        if (!map_) return false;
+        if (cached_chunk_ != chunk) {
+            cached_chunk_ = kNoChunk;
+            cache_.resize(chunk_size_);
+            if (map_chunk(chunk, want, cache_.data())) cached_chunk_ = chunk;
+        }
+        if (cached_chunk_ != chunk) return false;
+        std::memcpy(out, cache_.data() + in, piece);
+        return true;
+    }
+
+    // Chunk `index` (want bytes) into out through the map; false when it cannot be read there or
+    // does not verify.
+    bool map_chunk(uint64_t index, size_t want, uint8_t* out) {
+        const size_t ti = map_->table_of(index);
+        const EwfTable& t = map_->tables()[ti];
+        if (ti == bad_table_) return false;
+        if (ti != entries_table_) {
+            entries_table_ = kNoTable;
+            if (!file_for(t.file)) return false;
+            entries_.resize(t.count + 1);
+            if (!pread_all(fd_.fd, entries_.data(), 4ull * t.count + 4, t.entries_at)) return false;
+            // The entries' own Adler-32 (the table footer): a damaged table is left to libewf,
+            // which reads its copy (table2).
+            if (libdeflate_adler32(1, entries_.data(), 4ull * t.count) != le32(reinterpret_cast<uint8_t*>(&entries_[t.count]))) {
+                bad_table_ = ti;
+                return false;
+            }
+            entries_table_ = ti;
+        }
+        const uint64_t k = index - t.first_chunk;
+        const auto entry = [&](uint64_t i) { return le32(reinterpret_cast<const uint8_t*>(&entries_[i])); };
+        const uint32_t e = entry(k);
+        const uint64_t at = t.base + (e & 0x7fffffffu);
+        if (!file_for(t.file)) return false;
+        if (e & 0x80000000u) {
+            // Stored compressed: it ends where the next chunk starts, or where the table's data
+            // ends; the zlib stream itself says where it stops.
+            const uint64_t end = k + 1 < t.count ? t.base + (entry(k + 1) & 0x7fffffffu) : t.data_end;
+            if (end <= at) return false;
+            const size_t stored = static_cast<size_t>(std::min<uint64_t>(end - at, raw_.size()));
+            if (!pread_all(fd_.fd, raw_.data(), stored, at)) return false;
+            size_t actual = 0;
+            if (libdeflate_zlib_decompress(inflater_.get(), raw_.data(), stored, out, want, &actual) != LIBDEFLATE_SUCCESS ||
+                actual != want)
+                return false;
+        } else {
+            // Stored as it is, followed by its Adler-32.
+            if (!pread_all(fd_.fd, raw_.data(), want + 4, at) || libdeflate_adler32(1, raw_.data(), want) != le32(raw_.data() + want))
+                return false;
+            std::memcpy(out, raw_.data(), want);
+        }
+        ++inflated_here_;
+        return true;
+    }
+
+    // This view's open segment file (one at a time: an E01 may have more segments than a
+    // process may open files).
+    bool file_for(uint32_t file) {
+        if (fd_file_ == file) return true;
+        fd_.reset(::open(segments_[file].c_str(), O_RDONLY | O_CLOEXEC));
+        fd_file_ = fd_.fd < 0 ? kNoFile : file;
+        return fd_.fd >= 0;
+    }
+
     // One whole chunk at `at` (want bytes: the chunk size, less for the last one), read raw
     // under the handle's lock and inflated here with libdeflate, which checks the zlib stream's
     // Adler-32; a chunk stored uncompressed is checked against its stored Adler-32. False, with
@@ -467,8 +762,19 @@ private:
     }
 
     std::shared_ptr<EwfHandle> h_;
-    std::mutex mu_;  // this view's buffer and inflater; taken before h_->mu, never after
-    std::atomic<uint64_t> renewed_{0}, inflated_here_{0};
+    std::shared_ptr<const EwfChunkMap> map_;
+    std::mutex mu_;  // this view's buffers, inflater and file; taken before h_->mu, never after
+    std::atomic<uint64_t> renewed_{0}, inflated_here_{0}, library_reads_{0};
+    static constexpr uint64_t kNoChunk = ~0ull;
+    static constexpr size_t kNoTable = ~size_t{0};
+    static constexpr uint32_t kNoFile = ~0u;
+    uint64_t cached_chunk_ = kNoChunk;  // the chunk cache_ holds
+    std::vector<uint8_t> cache_;
+    size_t entries_table_ = kNoTable;  // the table entries_ holds
+    size_t bad_table_ = kNoTable;      // the last table whose entries failed their Adler-32
+    std::vector<uint32_t> entries_;    // as stored (little-endian), then the footer
+    Fd fd_;                      // segment fd_file_, opened by file_for
+    uint32_t fd_file_ = kNoFile;
     struct FreeInflater {
         void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
     };
@@ -482,6 +788,7 @@ private:
 void set_ewf_recycle_bytes(uint64_t bytes) { g_ewf_recycle_bytes = std::max<uint64_t>(bytes, 1); }
 uint64_t ewf_recycle_bytes() { return g_ewf_recycle_bytes.load(); }
 void set_ewf_region_pacing(double factor) { g_ewf_region_pacing = std::max(factor, 0.0); }
+void set_ewf_chunk_map(bool on) { g_ewf_chunk_map = on; }
 double ewf_region_pacing() { return g_ewf_region_pacing.load(); }
 
 namespace {
