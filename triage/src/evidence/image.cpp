@@ -248,7 +248,9 @@ public:
                         libdeflate_adler32(1, h, 20) != le32(h + 20))
                         return std::nullopt;
                     EwfTable t{static_cast<uint32_t>(i), le32(h), off + 100, le64(h + 8), next_chunk, 0};
-                    if (t.count == 0 || t.entries_at + 4ull * t.count + 4 > file_size) return std::nullopt;
+                    // EnCase 6 and later write up to 65,534 entries; more is not a table.
+                    if (t.count == 0 || t.count > (1u << 20) || t.entries_at + 4ull * t.count + 4 > file_size)
+                        return std::nullopt;
                     // The chunks lie in the sectors section before the table, or (EnCase 1) in
                     // the table section after its entries.
                     t.data_end = sectors_end ? sectors_end : off + size;
