@@ -704,19 +704,10 @@ private:
             const uint64_t end = k + 1 < t.count ? t.base + (entry(k + 1) & 0x7fffffffu) : t.data_end;
             if (end <= at) return false;
             const size_t stored = static_cast<size_t>(std::min<uint64_t>(end - at, raw_.size()));
-            if (!pread_all(fd_.fd, raw_.data(), stored, at)) return false;
-            size_t actual = 0;
-            if (libdeflate_zlib_decompress(inflater_.get(), raw_.data(), stored, out, want, &actual) != LIBDEFLATE_SUCCESS ||
-                actual != want)
-                return false;
-        } else {
-            // Stored as it is, followed by its Adler-32.
-            if (!pread_all(fd_.fd, raw_.data(), want + 4, at) || libdeflate_adler32(1, raw_.data(), want) != le32(raw_.data() + want))
-                return false;
-            std::memcpy(out, raw_.data(), want);
+            return pread_all(fd_.fd, raw_.data(), stored, at) && decode_raw(stored, true, nullptr, want, out);
         }
-        ++inflated_here_;
-        return true;
+        // Stored as it is, followed by its Adler-32.
+        return pread_all(fd_.fd, raw_.data(), want + 4, at) && decode_raw(want + 4, false, nullptr, want, out);
     }
 
     // This view's open segment file (one at a time: an E01 may have more segments than a
@@ -742,21 +733,21 @@ private:
             n = h_->read_chunk_locked(at, raw_.data(), raw_.size(), &compressed, checksum_bytes, &checksum,
                                       &has_checksum);
         }
-        if (n <= 0) return false;
-        const size_t got = static_cast<size_t>(n);
+        return n > 0 && decode_raw(static_cast<size_t>(n), compressed, has_checksum ? &checksum : nullptr, want, out);
+    }
+
+    // The chunk in raw_[0, got) as stored, into out (want bytes): a compressed chunk must
+    // inflate to exactly want bytes (libdeflate checks the zlib stream's Adler-32); a stored one
+    // must match its Adler-32, given (checksum) or stored after its bytes.
+    bool decode_raw(size_t got, bool compressed, const uint32_t* checksum, size_t want, uint8_t* out) {
         if (compressed) {
             size_t actual = 0;
             if (libdeflate_zlib_decompress(inflater_.get(), raw_.data(), got, out, want, &actual) != LIBDEFLATE_SUCCESS ||
                 actual != want)
                 return false;
         } else {
-            if (got < want) return false;
-            if (!has_checksum) {
-                if (got != want + 4) return false;
-                checksum = static_cast<uint32_t>(raw_[want]) | static_cast<uint32_t>(raw_[want + 1]) << 8 |
-                           static_cast<uint32_t>(raw_[want + 2]) << 16 | static_cast<uint32_t>(raw_[want + 3]) << 24;
-            }
-            if (libdeflate_adler32(1, raw_.data(), want) != checksum) return false;
+            if (checksum ? got < want : got != want + 4) return false;
+            if (libdeflate_adler32(1, raw_.data(), want) != (checksum ? *checksum : le32(raw_.data() + want))) return false;
             std::memcpy(out, raw_.data(), want);
         }
         ++inflated_here_;
@@ -790,8 +781,8 @@ private:
 void set_ewf_recycle_bytes(uint64_t bytes) { g_ewf_recycle_bytes = std::max<uint64_t>(bytes, 1); }
 uint64_t ewf_recycle_bytes() { return g_ewf_recycle_bytes.load(); }
 void set_ewf_region_pacing(double factor) { g_ewf_region_pacing = std::max(factor, 0.0); }
-void set_ewf_chunk_map(bool on) { g_ewf_chunk_map = on; }
 double ewf_region_pacing() { return g_ewf_region_pacing.load(); }
+void set_ewf_chunk_map(bool on) { g_ewf_chunk_map = on; }
 
 namespace {
 
